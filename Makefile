@@ -1,0 +1,35 @@
+# Visionport: `make run` starts everything, `make test` runs the whole test suite.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint deps-system venv clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(shell command -v $(PY) || echo python3) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+## Start web, worker and beat in the foreground (Ctrl-C stops all).
+run: venv
+	@$(BIN)/python manage.py migrate --noinput -v0
+	@$(BIN)/python manage.py collectstatic --noinput -v0
+	@$(BIN)/python manage.py bootstrap
+	@echo "Visionport is starting on http://$${VISIONPORT_BIND:-127.0.0.1:8000}/ (Ctrl-C stops web, worker and beat)"
+	@$(BIN)/honcho start -f Procfile
+
+## Run the whole test suite (unit, integration with a real Celery worker, browser end-to-end).
+test: venv
+	@bash scripts/test-deps
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v0
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) var node_modules

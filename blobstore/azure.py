@@ -1,0 +1,127 @@
+"""Azure Blob backend (azure-storage-blob), also used against Azurite in tests.
+
+SDK exceptions are translated into BlobStoreError messages that say what to fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.storage.blob import BlobServiceClient, ContentSettings
+
+from blobstore.base import BlobInfo, BlobStoreError
+
+T = TypeVar("T")
+
+
+def explain(exc: AzureError, where: str) -> BlobStoreError:
+    """Turn an SDK error into a message a user can act on."""
+    code = getattr(exc, "error_code", None) or ""
+    if isinstance(exc, ServiceRequestError | ServiceResponseError):
+        return BlobStoreError(
+            "Unreachable",
+            f"Cannot reach the storage account ({where}): check the account URL and that this "
+            "server can reach it (firewall, private endpoint, DNS).",
+        )
+    if code == "ContainerNotFound":
+        return BlobStoreError("ContainerNotFound", f"The container does not exist ({where}). Create it, or check its name.")
+    if code in ("BlobNotFound",) or (isinstance(exc, ResourceNotFoundError) and not code):
+        return BlobStoreError("BlobNotFound", f"Not found ({where}).")
+    if code == "AuthenticationFailed" or isinstance(exc, ClientAuthenticationError):
+        return BlobStoreError(
+            "AuthenticationFailed",
+            f"The storage account rejected the credentials ({where}): the key, SAS token or "
+            "connection string is wrong, expired, or for another account.",
+        )
+    if code in ("AuthorizationPermissionMismatch", "AuthorizationFailure", "AuthorizationResourceTypeMismatch"):
+        return BlobStoreError(
+            code,
+            f"The credentials lack a permission ({where}). A SAS token needs read, write, list, "
+            "delete and create on the container (and the container resource type).",
+        )
+    status = getattr(exc, "status_code", None)
+    message = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+    return BlobStoreError(code or f"HTTP{status or ''}", f"Storage error ({where}): {message}")
+
+
+class AzureBlobStore:
+    def __init__(self, service: BlobServiceClient, container: str) -> None:
+        self.service = service
+        self.container = service.get_container_client(container)
+        self.description = f"container {container} at {service.url.split('?')[0]}"
+
+    @classmethod
+    def connect(
+        cls, *, auth: str, account_url: str, secret: str, container: str, timeout: int = 10, retries: int = 3
+    ) -> AzureBlobStore:
+        options = {"connection_timeout": timeout, "read_timeout": max(timeout, 30), "retry_total": retries}
+        try:
+            if auth == "connection_string":
+                service = BlobServiceClient.from_connection_string(secret, **options)
+            elif auth == "sas":
+                service = BlobServiceClient(account_url, credential=secret.lstrip("?"), **options)
+            else:
+                service = BlobServiceClient(account_url, credential=secret, **options)
+        except (ValueError, AzureError) as exc:
+            raise BlobStoreError("InvalidCredentials", f"The storage settings are not usable: {exc}") from exc
+        return cls(service, container)
+
+    def _call(self, where: str, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except AzureError as exc:
+            raise explain(exc, where) from exc
+
+    def container_exists(self) -> bool:
+        return self._call("checking the container", self.container.exists)
+
+    def create_container(self) -> None:
+        def create() -> None:
+            try:
+                self.container.create_container()
+            except HttpResponseError as exc:
+                if getattr(exc, "error_code", None) != "ContainerAlreadyExists":
+                    raise
+
+        self._call("creating the container", create)
+
+    def put(self, name: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self._call(
+            f"writing {name}",
+            lambda: self.container.upload_blob(
+                name, data, overwrite=True, content_settings=ContentSettings(content_type=content_type)
+            ),
+        )
+
+    def get(self, name: str) -> bytes:
+        return self._call(f"reading {name}", lambda: self.container.download_blob(name).readall())
+
+    def exists(self, name: str) -> bool:
+        return self._call(f"checking {name}", lambda: self.container.get_blob_client(name).exists())
+
+    def list(self, prefix: str = "", limit: int | None = None) -> Iterator[BlobInfo]:
+        pages = self._call(
+            "listing blobs",
+            lambda: self.container.list_blobs(name_starts_with=prefix or None, results_per_page=limit),
+        )
+        count = 0
+        try:
+            for blob in pages:
+                yield BlobInfo(name=blob.name, size=blob.size)
+                count += 1
+                if limit is not None and count >= limit:
+                    return
+        except AzureError as exc:
+            raise explain(exc, "listing blobs") from exc
+
+    def delete(self, name: str) -> None:
+        self._call(f"deleting {name}", lambda: self.container.delete_blob(name))

@@ -1,0 +1,206 @@
+"""Settings for Visionport, read from the environment with embedded defaults.
+
+With no configuration the product runs on SQLite (WAL, busy timeout, IMMEDIATE transactions so the
+web process and a worker can write at once), Celery's on-disk broker and local file storage, all under
+``var/``, with the sandbox enabled. ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY`` and
+friends switch to production parts; ``VISIONPORT_ENV=production`` turns on the hardened mode that
+passes ``manage.py check --deploy``. See docs/configuration.md for the full reference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+from config.env import env, envbool, envint, envlist, generated_secret
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env("VISIONPORT_VAR_DIR", str(BASE_DIR / "var")))
+
+PRODUCTION = env("VISIONPORT_ENV", "embedded") == "production"
+
+DEBUG = envbool("DEBUG", False)
+if PRODUCTION and not env("SECRET_KEY"):
+    raise ImproperlyConfigured("VISIONPORT_ENV=production needs SECRET_KEY (or SECRET_KEY_FILE).")
+SECRET_KEY = env("SECRET_KEY") or generated_secret(VAR_DIR / "secret_key")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+# Fernet key that encrypts connection secrets at rest. Keep it with your backups of the database:
+# without it the stored keys cannot be read back (they can be entered again).
+FERNET_KEYS = envlist("VISIONPORT_FERNET_KEYS") or [
+    generated_secret(VAR_DIR / "fernet_key", lambda: Fernet.generate_key().decode())
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "template_partials",
+    "workspaces",
+    "jobs",
+    "migrator",
+    "customization",
+    "sandbox",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            # {% partialdef %} everywhere without {% load %}, as Django 6 has it built in.
+            "builtins": ["template_partials.templatetags.partials"],
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "workspaces.context_processors.workspace_nav",
+            ],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+SQLITE_PATH = VAR_DIR / "visionport.sqlite3"
+DATABASE_URL = env("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            # The test database must be a file too: the Celery worker the tests start is another process.
+            "TEST": {"NAME": VAR_DIR / "test-visionport.sqlite3"},
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+            },
+        }
+    }
+if env("TEST_DATABASE_NAME"):
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env("TEST_DATABASE_NAME")
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth -----------------------------------------------------------------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- I18N -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files (whitenoise serves them; everything is vendored under static/) ------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True  # serve straight from static/ even before collectstatic has run
+
+# --- Celery ---------------------------------------------------------------------------------
+BROKER_DIR = VAR_DIR / "broker"
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "store_processed": False,
+    }
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "visionport")
+CELERY_TASK_IGNORE_RESULT = True  # job state lives in the Job table, not a result backend
+CELERY_TASK_ACKS_LATE = True  # a job whose worker dies is delivered again (the runner is idempotent)
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "sweep-lost-jobs": {"task": "jobs.sweep_lost_jobs", "schedule": 30.0},
+}
+
+# --- Jobs -----------------------------------------------------------------------------------
+JOB_HEARTBEAT_SECONDS = envint("JOB_HEARTBEAT_SECONDS", 10)
+# A running job whose heartbeat is older than this is considered lost (its worker died).
+JOB_LOST_AFTER_SECONDS = envint("JOB_LOST_AFTER_SECONDS", 120)
+JOB_EXTRA_KINDS = envlist("JOB_EXTRA_KINDS")  # "kind=dotted.path", for the test suite
+JOB_PROGRESS_MIN_INTERVAL = 0.5  # seconds between two progress writes (the final one always lands)
+
+# --- Connections and storage ----------------------------------------------------------------
+# Plain http is only allowed to loopback and to hosts listed here (e.g. an on-prem proxy).
+VISIONPORT_ALLOWED_HTTP_HOSTS = envlist("VISIONPORT_ALLOWED_HTTP_HOSTS")
+LOCAL_STORAGE_ROOT = Path(env("VISIONPORT_STORAGE_DIR", str(VAR_DIR / "storage")))
+CONNECTION_TIMEOUT_SECONDS = envint("CONNECTION_TIMEOUT_SECONDS", 10)
+
+# --- Sandbox (local wire-compatible stand-ins for the Azure services) -------------------------
+SANDBOX_ENABLED = envbool("SANDBOX_ENABLED", not PRODUCTION)
+# Where the dashboard (and its workers) reach this server's sandbox.
+VISIONPORT_PUBLIC_URL = env("VISIONPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Security -------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# --- Logging: secrets never reach the log (connection secrets are never passed to loggers) ---
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"azure": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+}

@@ -1,0 +1,19 @@
+"""Celery tasks: thin wrappers around the job runner and the lost-job sweep."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="jobs.run_job", acks_late=True)
+def run_job_task(job_id: str) -> None:
+    from jobs.runner import job_run
+
+    job_run(job_id)
+
+
+@shared_task(name="jobs.sweep_lost_jobs", ignore_result=True)
+def sweep_lost_jobs_task() -> int:
+    from jobs.services import jobs_sweep_lost
+
+    return jobs_sweep_lost()

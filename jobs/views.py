@@ -1,0 +1,126 @@
+"""Job history, job page, and the live fragments they poll."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from jobs.forms import JobFilterForm
+from jobs.models import Job
+from jobs.selectors import job_get_for_member, job_list
+from jobs.services import job_cancel, job_retry
+from workspaces.http import WorkspaceRequest, workspace_view
+
+PAGE_SIZE = 25
+
+
+def _filter_form(request: WorkspaceRequest) -> JobFilterForm:
+    people = []
+    if request.membership.is_admin:
+        people = list(
+            request.workspace.memberships.values_list("user__username", flat=True).order_by(
+                "user__username"
+            )
+        )
+    return JobFilterForm(request.GET or None, people=people)
+
+
+@require_GET
+@workspace_view()
+def job_history(request: WorkspaceRequest) -> HttpResponse:
+    form = _filter_form(request)
+    jobs, counts = job_list(membership=request.membership, filters=form.filters())
+    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    context = {
+        "form": form,
+        "page": page,
+        "counts": [(value, label, counts.get(value, 0)) for value, label in Job.Status.choices],
+        "total": sum(counts.values()),
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+        "sort": form.filters().sort,
+    }
+    template = "jobs/job_history.html#job-table" if request.htmx else "jobs/job_history.html"
+    return render(request, template, context)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@workspace_view()
+def job_history_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
+    form = _filter_form(request)
+    jobs, _ = job_list(membership=request.membership, filters=form.filters())
+    writer = csv.writer(_Echo())
+    header = ["id", "kind", "target", "person", "status", "created", "started", "finished",
+              "duration_seconds", "progress_done", "progress_total", "error_code", "error_message",
+              "attempts", "retry_of"]
+
+    def rows():
+        yield writer.writerow(header)
+        for job in jobs.iterator(chunk_size=500):
+            yield writer.writerow([
+                job.id, job.kind, job.target, job.actor.username if job.actor else "", job.status,
+                job.created_at.isoformat(), job.started_at.isoformat() if job.started_at else "",
+                job.finished_at.isoformat() if job.finished_at else "",
+                round(job.duration.total_seconds(), 1) if job.duration else "",
+                job.progress_done, job.progress_total, job.error_code, job.error_message,
+                job.attempts, job.retry_of_id or "",
+            ])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    name = f"jobs-{request.workspace.name}.csv".replace(" ", "-").replace('"', "")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_GET
+@workspace_view()
+def job_row(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = job_get_for_member(membership=request.membership, job_id=job_id)
+    return render(request, "jobs/job_history.html#job-row", {"job": job})
+
+
+@require_GET
+@workspace_view()
+def job_detail(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = job_get_for_member(membership=request.membership, job_id=job_id)
+    template = "jobs/job_detail.html#job-live" if request.htmx else "jobs/job_detail.html"
+    return render(request, template, {"job": job})
+
+
+@require_POST
+@workspace_view()
+def job_cancel_view(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = job_get_for_member(membership=request.membership, job_id=job_id)
+    job_cancel(job=job, actor=request.user)
+    if job.status == Job.Status.CANCELLED:
+        messages.info(request, "The job was cancelled.")
+    elif job.cancel_requested:
+        messages.info(request, "Cancel requested: the job stops at its next step.")
+    return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
+
+
+@require_POST
+@workspace_view()
+def job_retry_view(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = job_get_for_member(membership=request.membership, job_id=job_id)
+    if not job.can_retry:
+        messages.error(request, "Only failed or cancelled jobs can be retried.")
+        return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
+    new_job = job_retry(job=job, actor=request.user)
+    messages.success(request, "Retry started.")
+    return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=new_job.pk)
