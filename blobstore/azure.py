@@ -23,8 +23,12 @@ from blobstore.base import BlobInfo, BlobStoreError
 T = TypeVar("T")
 
 
-def explain(exc: AzureError, where: str) -> BlobStoreError:
-    """Turn an SDK error into a message a user can act on."""
+def explain(exc: AzureError, where: str, auth: str = "account_key") -> BlobStoreError:
+    """Turn an SDK error into a message a user can act on.
+
+    Azure answers a bad shared-key signature with AuthenticationFailed, Azurite with
+    AuthorizationFailure; with a key (not a SAS) both mean the key is wrong.
+    """
     code = getattr(exc, "error_code", None) or ""
     if isinstance(exc, ServiceRequestError | ServiceResponseError):
         return BlobStoreError(
@@ -36,7 +40,9 @@ def explain(exc: AzureError, where: str) -> BlobStoreError:
         return BlobStoreError("ContainerNotFound", f"The container does not exist ({where}). Create it, or check its name.")
     if code in ("BlobNotFound",) or (isinstance(exc, ResourceNotFoundError) and not code):
         return BlobStoreError("BlobNotFound", f"Not found ({where}).")
-    if code == "AuthenticationFailed" or isinstance(exc, ClientAuthenticationError):
+    if code == "AuthenticationFailed" or isinstance(exc, ClientAuthenticationError) or (
+        code == "AuthorizationFailure" and auth != "sas"
+    ):
         return BlobStoreError(
             "AuthenticationFailed",
             f"The storage account rejected the credentials ({where}): the key, SAS token or "
@@ -54,8 +60,9 @@ def explain(exc: AzureError, where: str) -> BlobStoreError:
 
 
 class AzureBlobStore:
-    def __init__(self, service: BlobServiceClient, container: str) -> None:
+    def __init__(self, service: BlobServiceClient, container: str, auth: str = "account_key") -> None:
         self.service = service
+        self.auth = auth
         self.container = service.get_container_client(container)
         self.description = f"container {container} at {service.url.split('?')[0]}"
 
@@ -73,13 +80,13 @@ class AzureBlobStore:
                 service = BlobServiceClient(account_url, credential=secret, **options)
         except (ValueError, AzureError) as exc:
             raise BlobStoreError("InvalidCredentials", f"The storage settings are not usable: {exc}") from exc
-        return cls(service, container)
+        return cls(service, container, auth)
 
     def _call(self, where: str, fn: Callable[[], T]) -> T:
         try:
             return fn()
         except AzureError as exc:
-            raise explain(exc, where) from exc
+            raise explain(exc, where, self.auth) from exc
 
     def container_exists(self) -> bool:
         return self._call("checking the container", self.container.exists)
@@ -121,7 +128,7 @@ class AzureBlobStore:
                 if limit is not None and count >= limit:
                     return
         except AzureError as exc:
-            raise explain(exc, "listing blobs") from exc
+            raise explain(exc, "listing blobs", self.auth) from exc
 
     def delete(self, name: str) -> None:
         self._call(f"deleting {name}", lambda: self.container.delete_blob(name))

@@ -1,0 +1,27 @@
+"""Job kinds used only by the test suite (registered through JOB_EXTRA_KINDS)."""
+
+from __future__ import annotations
+
+import time
+
+from jobs.errors import JobError
+
+
+def count(job, ctx) -> dict:
+    """Count to params["steps"], sleeping params["delay"] seconds per step."""
+    steps = int(job.params.get("steps", 5))
+    delay = float(job.params.get("delay", 0.1))
+    for i in range(steps):
+        ctx.progress(i, steps, f"Step {i + 1} of {steps}")
+        time.sleep(delay)
+    ctx.progress(steps, steps, "Counted.")
+    return {"counted": steps}
+
+
+def crash(job, ctx) -> None:
+    ctx.progress(1, 2, "About to crash")
+    raise RuntimeError("simulated bug in a service")
+
+
+def expected_failure(job, ctx) -> None:
+    raise JobError("source_missing", "The source file is missing: upload it again.", detail="looked in /x")

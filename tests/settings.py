@@ -1,0 +1,37 @@
+"""Test settings: the product's settings plus what the suite needs, shared with the Celery worker
+the suite starts (it runs with DJANGO_SETTINGS_MODULE=tests.settings too)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_BASE = Path(__file__).resolve().parent.parent
+os.environ.setdefault("VISIONPORT_VAR_DIR", str(_BASE / "var" / "test"))
+os.environ.setdefault(
+    "JOB_EXTRA_KINDS",
+    "test_count=tests.jobkinds.count,test_crash=tests.jobkinds.crash,test_expected=tests.jobkinds.expected_failure",
+)
+# One queue per test session, so a stale message from an earlier run is never picked up.
+os.environ.setdefault("CELERY_QUEUE", f"visionport-test-{os.getpid()}")
+os.environ.setdefault("JOB_HEARTBEAT_SECONDS", "1")
+os.environ.setdefault("JOB_LOST_AFTER_SECONDS", "4")
+# Playwright's sync API runs an event loop in the test thread; the ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from config.settings import *  # noqa: E402, F403
+from config.settings import DATABASES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # for speed
+JOB_PROGRESS_MIN_INTERVAL = 0.2
+
+# The worker subprocess is pointed at the test database through this variable.
+if os.environ.get("TEST_WORKER_DB_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["TEST_WORKER_DB_NAME"]
+
+# No collectstatic in tests: serve static files from the finders, without the manifest.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405 (whitenoise warns when it is missing)
