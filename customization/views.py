@@ -20,19 +20,19 @@ def _section(request: WorkspaceRequest, section: str) -> HttpResponse:
     return render(request, "customization/coming_soon.html", {"title": title, "purpose": purpose, "section": section})
 
 
-@require_GET
 @workspace_view()
+@require_GET
 def dataset_list(request: WorkspaceRequest) -> HttpResponse:
     return _section(request, "datasets")
 
 
-@require_GET
 @workspace_view()
+@require_GET
 def model_list(request: WorkspaceRequest) -> HttpResponse:
     return _section(request, "models")
 
 
-@require_GET
 @workspace_view()
+@require_GET
 def try_it_out(request: WorkspaceRequest) -> HttpResponse:
     return _section(request, "try")

@@ -31,8 +31,8 @@ def _filter_form(request: WorkspaceRequest) -> JobFilterForm:
     return JobFilterForm(request.GET or None, people=people)
 
 
-@require_GET
 @workspace_view()
+@require_GET
 def job_history(request: WorkspaceRequest) -> HttpResponse:
     form = _filter_form(request)
     jobs, counts = job_list(membership=request.membership, filters=form.filters())
@@ -59,8 +59,8 @@ class _Echo:
         return value
 
 
-@require_GET
 @workspace_view()
+@require_GET
 def job_history_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
     form = _filter_form(request)
     jobs, _ = job_list(membership=request.membership, filters=form.filters())
@@ -87,23 +87,23 @@ def job_history_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
     return response
 
 
-@require_GET
 @workspace_view()
+@require_GET
 def job_row(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
     job = job_get_for_member(membership=request.membership, job_id=job_id)
     return render(request, "jobs/job_history.html#job-row", {"job": job})
 
 
-@require_GET
 @workspace_view()
+@require_GET
 def job_detail(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
     job = job_get_for_member(membership=request.membership, job_id=job_id)
     template = "jobs/job_detail.html#job-live" if request.htmx else "jobs/job_detail.html"
     return render(request, template, {"job": job})
 
 
-@require_POST
 @workspace_view()
+@require_POST
 def job_cancel_view(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
     job = job_get_for_member(membership=request.membership, job_id=job_id)
     job_cancel(job=job, actor=request.user)
@@ -114,8 +114,8 @@ def job_cancel_view(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpRespons
     return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
 
 
-@require_POST
 @workspace_view()
+@require_POST
 def job_retry_view(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
     job = job_get_for_member(membership=request.membership, job_id=job_id)
     if not job.can_retry:

@@ -10,8 +10,8 @@ from workspaces.http import WorkspaceRequest, workspace_view
 from workspaces.selectors import connections_by_kind
 
 
-@require_GET
 @workspace_view()
+@require_GET
 def project_list(request: WorkspaceRequest) -> HttpResponse:
     connection = connections_by_kind(workspace=request.workspace)["custom_vision"]
     return render(request, "migrator/project_list.html", {"connection": connection})

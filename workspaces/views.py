@@ -45,8 +45,8 @@ def workspace_new(request: HttpRequest) -> HttpResponse:
     return render(request, "workspaces/workspace_new.html", {"form": form})
 
 
-@require_GET
 @workspace_view()
+@require_GET
 def overview(request: WorkspaceRequest) -> HttpResponse:
     recent = jobs_visible_to(request.membership).select_related("actor")[:8]
     return render(
@@ -69,14 +69,14 @@ def _settings_context(request: WorkspaceRequest, **overrides) -> dict:
     }
 
 
-@require_GET
 @workspace_view()
+@require_GET
 def workspace_settings(request: WorkspaceRequest) -> HttpResponse:
     return render(request, "workspaces/settings.html", _settings_context(request))
 
 
-@require_POST
 @workspace_view(admin_only=True)
+@require_POST
 def connection_save(request: WorkspaceRequest, kind: str) -> HttpResponse:
     if kind not in Connection.Kind.values:
         return HttpResponse(status=404)
@@ -100,8 +100,8 @@ def connection_save(request: WorkspaceRequest, kind: str) -> HttpResponse:
     return redirect("workspaces:settings", ws_id=request.workspace.pk)
 
 
-@require_POST
 @workspace_view()
+@require_POST
 def connections_check_start(request: WorkspaceRequest) -> HttpResponse:
     job = job_start(
         workspace=request.workspace,
@@ -112,8 +112,8 @@ def connections_check_start(request: WorkspaceRequest) -> HttpResponse:
     return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
 
 
-@require_POST
 @workspace_view(admin_only=True)
+@require_POST
 def member_add_view(request: WorkspaceRequest) -> HttpResponse:
     form = MemberAddForm(request.POST)
     if form.is_valid():
@@ -134,8 +134,8 @@ def member_add_view(request: WorkspaceRequest) -> HttpResponse:
     return render(request, "workspaces/settings.html", _settings_context(request, add_form=form), status=400)
 
 
-@require_POST
 @workspace_view(admin_only=True)
+@require_POST
 def member_update_view(request: WorkspaceRequest, membership_id: uuid.UUID) -> HttpResponse:
     membership = get_object_or_404(
         Membership.objects.select_related("user", "workspace"),
