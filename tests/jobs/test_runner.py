@@ -23,7 +23,9 @@ def test_it_runs_a_job_to_success_with_progress(tx_personas, celery_worker):
     assert job.result == {"counted": 5}
     assert (job.progress_done, job.progress_total) == (5, 5)
     assert job.attempts == 1
-    assert job.started_at and job.finished_at and job.finished_at >= job.started_at
+    assert job.started_at
+    assert job.finished_at
+    assert job.finished_at >= job.started_at
     messages = list(job.events.values_list("message", flat=True))
     assert messages[0] == "Queued by alice."
     assert messages[-1] == "Finished."

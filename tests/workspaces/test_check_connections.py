@@ -62,7 +62,8 @@ def test_it_reports_an_endpoint_that_is_not_the_api(tx_personas, celery_worker, 
     connection_update(workspace=tx_personas.workspace, kind="custom_vision", actor=None,
                       endpoint=f"{live_server.url}/not-here", secret="k")
     report = _reports(_run_check(tx_personas))["custom_vision"]
-    assert "404" in report["summary"] and "Check the endpoint URL" in report["summary"]
+    assert "404" in report["summary"]
+    assert "Check the endpoint URL" in report["summary"]
 
 
 def test_it_marks_missing_connections_as_not_set_up(tx_personas, celery_worker):
