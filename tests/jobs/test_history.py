@@ -154,3 +154,18 @@ def test_cancel_and_retry_buttons_work_without_javascript(client, personas):
     assert response["Location"] == reverse("jobs:detail", kwargs={"ws_id": ws, "job_id": retry.pk})
     page = client.get(response["Location"]).content.decode()
     assert "Retry of" in page
+
+
+def test_the_history_page_costs_the_same_queries_for_5_or_25_rows(client, personas, jobs):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, personas.alice)
+    _history(client, personas)  # warm the session and content-type caches
+    with CaptureQueriesContext(connection) as few:
+        _history(client, personas)
+    Job.objects.bulk_create([Job(workspace=personas.workspace, actor=personas.bob, kind="check_connections")
+                             for _ in range(20)])
+    with CaptureQueriesContext(connection) as many:
+        _history(client, personas)
+    assert len(many) == len(few) <= 10
