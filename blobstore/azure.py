@@ -6,6 +6,7 @@ SDK exceptions are translated into BlobStoreError messages that say what to fix.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from azure.core.exceptions import (
@@ -16,9 +17,9 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
-from azure.storage.blob import BlobServiceClient, ContentSettings
+from azure.storage.blob import BlobSasPermissions, BlobServiceClient, ContentSettings, generate_blob_sas
 
-from blobstore.base import BlobInfo, BlobStoreError
+from blobstore.base import BlobInfo, BlobStoreError, CopyStatus
 
 T = TypeVar("T")
 
@@ -60,9 +61,14 @@ def explain(exc: AzureError, where: str, auth: str = "account_key") -> BlobStore
 
 
 class AzureBlobStore:
-    def __init__(self, service: BlobServiceClient, container: str, auth: str = "account_key") -> None:
+    server_copy = True
+
+    def __init__(
+        self, service: BlobServiceClient, container: str, auth: str = "account_key", sas: str = ""
+    ) -> None:
         self.service = service
         self.auth = auth
+        self.sas = sas  # the SAS token the store was opened with, if any
         self.container = service.get_container_client(container)
         self.description = f"container {container} at {service.url.split('?')[0]}"
 
@@ -76,6 +82,7 @@ class AzureBlobStore:
                 service = BlobServiceClient.from_connection_string(secret, **options)
             elif auth == "sas":
                 service = BlobServiceClient(account_url, credential=secret.lstrip("?"), **options)
+                return cls(service, container, auth, sas=secret.lstrip("?"))
             else:
                 service = BlobServiceClient(account_url, credential=secret, **options)
         except (ValueError, AzureError) as exc:
@@ -132,3 +139,38 @@ class AzureBlobStore:
 
     def delete(self, name: str) -> None:
         self._call(f"deleting {name}", lambda: self.container.delete_blob(name))
+
+    def properties(self, name: str) -> BlobInfo:
+        props = self._call(f"reading properties of {name}", lambda: self.container.get_blob_client(name).get_blob_properties())
+        return BlobInfo(name, props.size, props.content_settings.content_type or "")
+
+    def url(self, name: str) -> str:
+        return self.container.get_blob_client(name).url.split("?")[0]
+
+    def signed_url(self, name: str, *, expires_in: int = 3600) -> str:
+        if self.sas:
+            return f"{self.url(name)}?{self.sas}"  # the caller's SAS is the only signature we have
+        credential = self.service.credential
+        key = getattr(credential, "account_key", None)
+        if not key:
+            raise BlobStoreError("CannotSign", "These storage credentials cannot sign URLs; use an account key or a SAS token.")
+        sas = generate_blob_sas(
+            account_name=self.service.account_name,
+            container_name=self.container.container_name,
+            blob_name=name,
+            account_key=key,
+            permission=BlobSasPermissions(read=True),
+            expiry=datetime.now(UTC) + timedelta(seconds=expires_in),
+        )
+        return f"{self.url(name)}?{sas}"
+
+    def start_copy(self, name: str, source_url: str) -> str:
+        result = self._call(
+            f"copying into {name}", lambda: self.container.get_blob_client(name).start_copy_from_url(source_url)
+        )
+        return result.get("copy_status") or CopyStatus.PENDING
+
+    def copy_status(self, name: str) -> tuple[str, str]:
+        props = self._call(f"reading copy status of {name}", lambda: self.container.get_blob_client(name).get_blob_properties())
+        copy = props.copy
+        return (copy.status or CopyStatus.SUCCESS, copy.status_description or "")

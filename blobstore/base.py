@@ -16,6 +16,13 @@ class BlobStoreError(Exception):
 class BlobInfo:
     name: str
     size: int
+    content_type: str = ""
+
+
+class CopyStatus:
+    SUCCESS = "success"
+    PENDING = "pending"
+    FAILED = "failed"
 
 
 class BlobStore(Protocol):
@@ -30,3 +37,24 @@ class BlobStore(Protocol):
     def exists(self, name: str) -> bool: ...
     def list(self, prefix: str = "", limit: int | None = None) -> Iterator[BlobInfo]: ...
     def delete(self, name: str) -> None: ...
+    def properties(self, name: str) -> BlobInfo: ...
+
+    # URLs
+    def url(self, name: str) -> str:
+        """The blob's plain URL (no signature): what a COCO file's coco_url holds."""
+        ...
+
+    def signed_url(self, name: str, *, expires_in: int = 3600) -> str:
+        """A read-only URL that stops working after ``expires_in`` seconds."""
+        ...
+
+    # Server-side copy. ``server_copy`` is False when the store can only stream.
+    server_copy: bool
+
+    def start_copy(self, name: str, source_url: str) -> str:
+        """Start copying ``source_url`` into ``name``; returns a CopyStatus value."""
+        ...
+
+    def copy_status(self, name: str) -> tuple[str, str]:
+        """(CopyStatus value, description) of the last copy into ``name``."""
+        ...

@@ -11,7 +11,7 @@ from workspaces.models import Connection
 def store_for_connection(connection: Connection, *, retries: int = 3) -> BlobStore:
     """The blob store a workspace's storage connection points at."""
     if connection.storage_auth == Connection.StorageAuth.LOCAL:
-        return LocalBlobStore(settings.LOCAL_STORAGE_ROOT / str(connection.workspace_id), connection.container)
+        return LocalBlobStore("storage", str(connection.workspace_id), connection.container)
     return AzureBlobStore.connect(
         auth=connection.storage_auth,
         account_url=connection.endpoint,

@@ -1,24 +1,40 @@
-"""Local-file backend: a container is a folder under LOCAL_STORAGE_ROOT/<workspace id>/."""
+"""Local-file backend: a container is a folder under a named root (see blobstore.signing)."""
 
 from __future__ import annotations
 
+import mimetypes
 import os
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from blobstore.base import BlobInfo, BlobStoreError
+from blobstore import signing
+from blobstore.base import BlobInfo, BlobStoreError, CopyStatus
+
+
+def safe_path(root: Path, name: str) -> Path:
+    pure = PurePosixPath(name)
+    if not name or pure.is_absolute() or ".." in pure.parts:
+        raise BlobStoreError("InvalidBlobName", f"Invalid blob name {name!r}.")
+    return root.joinpath(*pure.parts)
 
 
 class LocalBlobStore:
-    def __init__(self, root: Path, container: str) -> None:
-        self.root = root / container
+    """Files under ``roots[root_name] / prefix / container``.
+
+    Local files have no server that could copy from a URL, so ``server_copy`` is False and the
+    exporter streams; signed URLs are served by this app (blobstore.views).
+    """
+
+    server_copy = False
+
+    def __init__(self, root_name: str, prefix: str, container: str) -> None:
+        self.root_name = root_name
+        self.key_prefix = f"{prefix}/{container}" if prefix else container
+        self.root = signing.local_roots()[root_name] / self.key_prefix
         self.description = f"local folder {self.root}"
 
     def _path(self, name: str) -> Path:
-        pure = PurePosixPath(name)
-        if pure.is_absolute() or ".." in pure.parts or not name:
-            raise BlobStoreError("InvalidBlobName", f"Invalid blob name {name!r}.")
-        return self.root.joinpath(*pure.parts)
+        return safe_path(self.root, name)
 
     def container_exists(self) -> bool:
         return self.root.is_dir()
@@ -30,7 +46,7 @@ class LocalBlobStore:
         path = self._path(name)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             tmp.write_bytes(data)
             os.replace(tmp, path)  # atomic: readers never see half a file
         except OSError as exc:
@@ -46,6 +62,12 @@ class LocalBlobStore:
 
     def exists(self, name: str) -> bool:
         return self._path(name).is_file()
+
+    def properties(self, name: str) -> BlobInfo:
+        path = self._path(name)
+        if not path.is_file():
+            raise BlobStoreError("BlobNotFound", f"{name} does not exist in {self.description}.")
+        return BlobInfo(name, path.stat().st_size, mimetypes.guess_type(path.name)[0] or "application/octet-stream")
 
     def list(self, prefix: str = "", limit: int | None = None) -> Iterator[BlobInfo]:
         if not self.root.is_dir():
@@ -69,3 +91,15 @@ class LocalBlobStore:
             self._path(name).unlink()
         except FileNotFoundError as exc:
             raise BlobStoreError("BlobNotFound", f"{name} does not exist in {self.description}.") from exc
+
+    def url(self, name: str) -> str:
+        return signing.plain_url(self.root_name, f"{self.key_prefix}/{name}")
+
+    def signed_url(self, name: str, *, expires_in: int = 3600) -> str:
+        return signing.signed_url(self.root_name, f"{self.key_prefix}/{name}", expires_in)
+
+    def start_copy(self, name: str, source_url: str) -> str:
+        raise BlobStoreError("NotSupported", "Local storage cannot copy from a URL; stream the bytes instead.")
+
+    def copy_status(self, name: str) -> tuple[str, str]:
+        return (CopyStatus.SUCCESS, "") if self.exists(name) else (CopyStatus.FAILED, "missing")

@@ -175,6 +175,7 @@ CONNECTION_TIMEOUT_SECONDS = envint("CONNECTION_TIMEOUT_SECONDS", 10)
 
 # --- Sandbox (local wire-compatible stand-ins for the Azure services) -------------------------
 SANDBOX_ENABLED = envbool("SANDBOX_ENABLED", not PRODUCTION)
+SANDBOX_STORAGE_ROOT = Path(env("SANDBOX_STORAGE_DIR", str(VAR_DIR / "sandbox-blobs")))
 # Where the dashboard (and its workers) reach this server's sandbox.
 VISIONPORT_PUBLIC_URL = env("VISIONPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from blobstore import views as blob_views
 from config import views as config_views
 from workspaces import views as workspace_views
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
+    path("blobs/<str:root>/<path:path>", blob_views.signed_blob, name="signed_blob"),
     path("w/", include("workspaces.urls")),
     path("w/<uuid:ws_id>/jobs/", include("jobs.urls")),
     path("w/<uuid:ws_id>/projects/", include("migrator.urls")),

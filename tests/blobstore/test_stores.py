@@ -1,0 +1,89 @@
+"""Both blob backends through one interface: local files (served by signed URL) and Azurite."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+import requests
+
+from blobstore.azure import AzureBlobStore
+from blobstore.base import BlobStoreError, CopyStatus
+from blobstore.local import LocalBlobStore
+from tests.conftest import AZURITE_KEY
+
+
+@pytest.fixture(params=["local", "azurite"])
+def store(request, settings, tmp_path):
+    if request.param == "local":
+        live_server = request.getfixturevalue("live_server")
+        settings.VISIONPORT_PUBLIC_URL = live_server.url
+        settings.LOCAL_STORAGE_ROOT = tmp_path
+        store = LocalBlobStore("storage", "ws", "exports")
+    else:
+        azurite = request.getfixturevalue("azurite")
+        store = AzureBlobStore.connect(auth="account_key", account_url=azurite, secret=AZURITE_KEY,
+                                       container=f"c{uuid.uuid4().hex[:12]}")
+    store.create_container()
+    return store
+
+
+def test_put_get_list_properties_delete(store):
+    assert store.container_exists()
+    store.put("a/1.jpg", b"one", "image/jpeg")
+    store.put("a/2.png", b"two!", "image/png")
+    store.put("b.json", b"{}", "application/json")
+    assert store.get("a/1.jpg") == b"one"
+    assert store.exists("a/2.png")
+    assert not store.exists("a/3.png")
+    assert [(b.name, b.size) for b in store.list(prefix="a/")] == [("a/1.jpg", 3), ("a/2.png", 4)]
+    assert len(list(store.list(limit=2))) == 2
+    assert store.properties("a/2.png").content_type == "image/png"
+    store.delete("a/1.jpg")
+    assert not store.exists("a/1.jpg")
+    with pytest.raises(BlobStoreError) as err:
+        store.get("a/1.jpg")
+    assert err.value.code == "BlobNotFound"
+
+
+def test_signed_urls_work_then_expire(store):
+    store.put("img/x.jpg", b"\xff\xd8jpeg-bytes", "image/jpeg")
+    response = requests.get(store.signed_url("img/x.jpg", expires_in=60), timeout=10)
+    assert response.status_code == 200
+    assert response.content == b"\xff\xd8jpeg-bytes"
+    assert requests.get(store.url("img/x.jpg"), timeout=10).status_code in (401, 403, 404)  # no signature
+    short = store.signed_url("img/x.jpg", expires_in=1)
+    time.sleep(2.2)
+    assert requests.get(short, timeout=10).status_code == 403
+
+
+def test_a_tampered_local_signature_is_refused(settings, tmp_path, live_server):
+    settings.VISIONPORT_PUBLIC_URL = live_server.url
+    settings.LOCAL_STORAGE_ROOT = tmp_path
+    store = LocalBlobStore("storage", "ws", "exports")
+    store.put("secret.jpg", b"data")
+    url = store.signed_url("secret.jpg")
+    other = url.replace("secret.jpg", "../../etc/passwd")
+    assert requests.get(url.replace("sig=", "sig=0"), timeout=10).status_code == 403
+    assert requests.get(other, timeout=10).status_code in (403, 404)
+
+
+def test_server_side_copy_in_azurite(azurite):
+    store = AzureBlobStore.connect(auth="account_key", account_url=azurite, secret=AZURITE_KEY,
+                                   container=f"c{uuid.uuid4().hex[:12]}")
+    store.create_container()
+    store.put("src.jpg", b"source", "image/jpeg")
+    assert store.start_copy("dst.jpg", store.signed_url("src.jpg")) == CopyStatus.SUCCESS
+    assert store.copy_status("dst.jpg")[0] == CopyStatus.SUCCESS
+    assert store.get("dst.jpg") == b"source"
+    with pytest.raises(BlobStoreError):
+        store.start_copy("dst2.jpg", store.url("missing.jpg"))
+
+
+def test_local_store_cannot_copy_from_a_url(tmp_path, settings):
+    settings.LOCAL_STORAGE_ROOT = tmp_path
+    store = LocalBlobStore("storage", "ws", "exports")
+    assert store.server_copy is False
+    with pytest.raises(BlobStoreError, match="stream"):
+        store.start_copy("x", "http://127.0.0.1/x")
