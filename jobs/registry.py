@@ -22,6 +22,7 @@ KINDS: dict[str, JobKind] = {
     "check_connections": JobKind(
         label="Check connections", service="workspaces.connection_checks.connections_check"
     ),
+    "export_project": JobKind(label="Export project", service="migrator.services.export.project_export"),
 }
 
 

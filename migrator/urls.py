@@ -5,4 +5,8 @@ from django.urls import path
 from migrator import views
 
 app_name = "migrator"
-urlpatterns = [path("", views.project_list, name="projects")]
+urlpatterns = [
+    path("", views.project_list, name="projects"),
+    path("files/<path:name>", views.storage_file, name="storage_file"),
+    path("<uuid:project_id>/", views.project_detail, name="project"),
+]

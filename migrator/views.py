@@ -1,11 +1,20 @@
-"""Custom Vision project browser and export (the migration capability fills these pages)."""
+"""Custom Vision project browser, export start, and downloads of what exports wrote."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import mimetypes
+import uuid
 
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from blobstore.base import BlobStoreError
+from jobs.errors import JobError
+from jobs.services import job_start
+from migrator.forms import ExportForm
+from migrator.services.browse import Browser
+from migrator.services.export import default_folder, storage_for
 from workspaces.http import WorkspaceRequest, workspace_view
 from workspaces.selectors import connections_by_kind
 
@@ -14,4 +23,48 @@ from workspaces.selectors import connections_by_kind
 @require_GET
 def project_list(request: WorkspaceRequest) -> HttpResponse:
     connection = connections_by_kind(workspace=request.workspace)["custom_vision"]
-    return render(request, "migrator/project_list.html", {"connection": connection})
+    projects, error = [], ""
+    if connection.is_configured:
+        try:
+            projects = Browser(request.workspace).projects()
+        except JobError as exc:
+            error = exc.message
+    return render(request, "migrator/project_list.html",
+                  {"connection": connection, "projects": projects, "error": error})
+
+
+@workspace_view()
+@require_http_methods(["GET", "POST"])
+def project_detail(request: WorkspaceRequest, project_id: uuid.UUID) -> HttpResponse:
+    try:
+        detail = Browser(request.workspace).project(str(project_id))
+    except JobError as exc:
+        if exc.code == "cv_project_not_found":
+            raise Http404(exc.message) from exc
+        return render(request, "migrator/project_list.html", {"error": exc.message, "projects": [],
+                      "connection": connections_by_kind(workspace=request.workspace)["custom_vision"]}, status=502)
+    summary = detail.summary
+    form = ExportForm(request.POST or None, initial={"folder": default_folder(summary.name, summary.id)})
+    if request.method == "POST" and form.is_valid():
+        job = job_start(
+            workspace=request.workspace, actor=request.user, kind="export_project", target=summary.name,
+            params={"project_id": summary.id, "project_name": summary.name, **form.cleaned_data},
+        )
+        return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
+    return render(request, "migrator/project_detail.html", {"detail": detail, "p": summary, "form": form})
+
+
+@workspace_view()
+@require_GET
+def storage_file(request: WorkspaceRequest, name: str) -> HttpResponse:
+    """Download a file from the workspace's storage (export reports and annotation files)."""
+    try:
+        _, store = storage_for(request.workspace)
+        data = store.get(name)
+    except (JobError, BlobStoreError) as exc:
+        raise Http404(str(exc)) from exc
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = HttpResponse(data, content_type=content_type)
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="{name.rsplit("/", 1)[-1]}"'
+    return response

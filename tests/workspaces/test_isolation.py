@@ -33,6 +33,8 @@ def _build(route: str, personas, job: Job) -> str:
         "<uuid:job_id>": job.pk,
         "<uuid:membership_id>": personas.bob_membership.pk,
         "<str:kind>": "custom_vision",
+        "<uuid:project_id>": "11111111-2222-3333-4444-555555555555",
+        "<path:name>": "exports/train.json",
     }
     for placeholder, value in values.items():
         route = route.replace(placeholder, str(value))
