@@ -16,6 +16,15 @@ os.environ.setdefault(
 os.environ.setdefault("CELERY_QUEUE", f"visionport-test-{os.getpid()}")
 os.environ.setdefault("JOB_HEARTBEAT_SECONDS", "1")
 os.environ.setdefault("JOB_LOST_AFTER_SECONDS", "4")
+# The live server listens on a port chosen once per session, so the Celery worker (another process)
+# knows the sandbox's and the signed blob URLs' base before the server starts.
+if "DJANGO_LIVE_TEST_SERVER_ADDRESS" not in os.environ:
+    import socket
+
+    with socket.socket() as _s:
+        _s.bind(("127.0.0.1", 0))
+        os.environ["DJANGO_LIVE_TEST_SERVER_ADDRESS"] = f"127.0.0.1:{_s.getsockname()[1]}"
+os.environ.setdefault("VISIONPORT_PUBLIC_URL", f"http://{os.environ['DJANGO_LIVE_TEST_SERVER_ADDRESS']}")
 # Playwright's sync API runs an event loop in the test thread; the ORM calls are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -39,6 +39,7 @@ from workspaces.models import Connection, Workspace
 PAGE = 256
 CONCURRENCY = 16
 COPY_DEADLINE_SECONDS = 300
+UNREACHABLE_SOURCE = {"CannotVerifyCopySource", "BlobNotFound", "NotSupported", "HTTP404"}
 
 
 @dataclass
@@ -84,6 +85,8 @@ class Exporter:
         self.session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=CONCURRENCY * 2))
         self.session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=CONCURRENCY * 2))
         self.refresh_lock = threading.Lock()
+        self.server_copy = self.store.server_copy
+        self.ctx_note = ""
         self.counts: Counter = Counter()
         self.timings: dict[str, float] = {}
 
@@ -121,11 +124,20 @@ class Exporter:
         raise AssertionError("unreachable")
 
     def _copy(self, image_id: str, url: str) -> CopyResult:
-        if self.store.server_copy:
+        if self.server_copy:
             size, head = with_retries(lambda: probe(self.session, url), self.policy)
             ext, _ = sniff(head)
             name = f"{self.folder}images/{image_id}{ext}"
-            status = with_retries(lambda: self.store.start_copy(name, url), self.policy)
+            try:
+                status = with_retries(lambda: self.store.start_copy(name, url), self.policy)
+            except BlobStoreError as exc:
+                if exc.code not in UNREACHABLE_SOURCE:
+                    raise
+                # The storage service cannot read the source (a private network, or Azurite,
+                # which copies only from itself): stream the rest of the export through us.
+                self.server_copy = False
+                self.ctx_note = f"Server-side copy not possible ({exc.code}); streaming instead."
+                return self._copy(image_id, url)
             deadline = time.monotonic() + COPY_DEADLINE_SECONDS
             while status == CopyStatus.PENDING:
                 if time.monotonic() > deadline:
@@ -163,6 +175,8 @@ class Exporter:
         self.ctx.log(f"{project.name}: {domain.name} ({self.kind}), {len(tags)} tags, {total} images "
                      f"to {self.destination}.")
         self.copy_all(total)
+        if self.ctx_note:
+            self.ctx.log(self.ctx_note, "warning")
         self.timings["copy_seconds"] = round(time.monotonic() - started, 2)
         failed = ExportItem.objects.filter(last_job=self.job.pk, status=ExportItem.Status.FAILED)
         if failed.exists():
@@ -188,35 +202,35 @@ class Exporter:
         skip = 0
         last_report = 0.0
         begin = time.monotonic()
-        with ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="export") as pool:
-            pending: dict[Future, str] = {}
-            try:
-                while True:
-                    page = self.call(lambda s=skip: self.client.get_images(
-                        self.project_id, tagging_status="All", order_by="Oldest", take=PAGE, skip=s))
-                    skip += len(page)
-                    fresh = [image for image in page if image.id not in seen]
-                    seen.update(image.id for image in fresh)
-                    for image_id, url in self.record_listing(fresh, start=self.counts["listed"]):
-                        pending[pool.submit(self.copy_one, image_id, url)] = image_id
-                    self.counts["listed"] += len(fresh)
-                    last_page = len(page) < PAGE
-                    # Drain until few copies are left (or all, after the last page); listing the
-                    # next page overlaps with the copies still running.
-                    while pending and (last_page or len(pending) > CONCURRENCY * 2):
-                        done, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
-                        self.record_results([f.result() for f in done])
-                        for f in done:
-                            pending.pop(f)
-                        if time.monotonic() - last_report > 0.5 or not pending:
-                            self.tick(max(total, self.counts["listed"]), begin)
-                            last_report = time.monotonic()
-                    self.tick(max(total, self.counts["listed"]), begin)
-                    if last_page:
-                        break
-            finally:
-                for future in pending:
-                    future.cancel()
+        pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="export")
+        pending: dict[Future, str] = {}
+        try:
+            while True:
+                page = self.call(lambda s=skip: self.client.get_images(
+                    self.project_id, tagging_status="All", order_by="Oldest", take=PAGE, skip=s))
+                skip += len(page)
+                fresh = [image for image in page if image.id not in seen]
+                seen.update(image.id for image in fresh)
+                for image_id, url in self.record_listing(fresh, start=self.counts["listed"]):
+                    pending[pool.submit(self.copy_one, image_id, url)] = image_id
+                self.counts["listed"] += len(fresh)
+                last_page = len(page) < PAGE
+                # Drain until few copies are left (or all, after the last page); listing the
+                # next page overlaps with the copies still running.
+                while pending and (last_page or len(pending) > CONCURRENCY * 2):
+                    done, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                    self.record_results([f.result() for f in done])
+                    for f in done:
+                        pending.pop(f)
+                    if time.monotonic() - last_report > 0.5 or not pending:
+                        self.tick(max(total, self.counts["listed"]), begin)
+                        last_report = time.monotonic()
+                self.tick(max(total, self.counts["listed"]), begin)
+                if last_page:
+                    break
+        finally:
+            # Stop at once on cancel: queued copies are dropped, running ones finish their call.
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def record_listing(self, images: list, start: int) -> Iterator[tuple[str, str]]:
         """Upsert the manifest rows of a page; yield (id, url) of the images still to copy."""
@@ -317,6 +331,7 @@ class Exporter:
             "project": {"id": self.project_id, "name": project.name, "kind": self.kind},
             "destination": self.destination,
             "files": files or {},
+            "method": "server-side copy" if self.server_copy else "streamed through Visionport",
             "images": {
                 "listed": self.counts["listed"], "copied": self.counts["copied"],
                 "already_copied": self.counts["already_copied"], "failed": failed.count(),
