@@ -116,6 +116,15 @@ class AzureBlobStore:
             ),
         )
 
+    def put_file(self, name: str, path: str, content_type: str = "application/octet-stream") -> None:
+        def upload() -> None:
+            with open(path, "rb") as fh:
+                self.container.upload_blob(
+                    name, fh, overwrite=True, content_settings=ContentSettings(content_type=content_type)
+                )
+
+        self._call(f"writing {name}", upload)
+
     def get(self, name: str) -> bytes:
         return self._call(f"reading {name}", lambda: self.container.download_blob(name).readall())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -49,6 +50,16 @@ class LocalBlobStore:
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
             tmp.write_bytes(data)
             os.replace(tmp, path)  # atomic: readers never see half a file
+        except OSError as exc:
+            raise BlobStoreError("WriteFailed", f"Cannot write {name} in {self.description}: {exc.strerror}.") from exc
+
+    def put_file(self, name: str, path: str, content_type: str = "application/octet-stream") -> None:
+        target = self._path(name)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            shutil.copyfile(path, tmp)
+            os.replace(tmp, target)
         except OSError as exc:
             raise BlobStoreError("WriteFailed", f"Cannot write {name} in {self.description}: {exc.strerror}.") from exc
 

@@ -11,8 +11,8 @@ copy is verified, never silently skipped, with clamped boxes and dense ids.
 
 from __future__ import annotations
 
-import io
 import json
+import tempfile
 import threading
 import time
 import uuid
@@ -317,10 +317,12 @@ class Exporter:
         files: dict[str, str] = {"report": names["report"]}
         per_category: dict[str, dict] = {}
         for flavour in params.get("flavours", ["vision", "standard"]):
-            buffer = io.StringIO()
-            counts = coco.write_coco(buffer, flavour=flavour, kind=self.kind, categories=categories, images=images,
-                                     folder=self.folder, description=f"{project.name} exported by Visionport")
-            self.store.put(names[flavour], buffer.getvalue().encode(), "application/json")
+            # Written to a temporary file and uploaded from it: memory stays flat however big the project.
+            with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as out:
+                counts = coco.write_coco(out, flavour=flavour, kind=self.kind, categories=categories, images=images,
+                                         folder=self.folder, description=f"{project.name} exported by Visionport")
+                out.flush()
+                with_retries(lambda n=names[flavour], p=out.name: self.store.put_file(n, p, "application/json"), self.policy)
             files[flavour] = names[flavour]
             per_category = dict(counts)
         return files, per_category, plan

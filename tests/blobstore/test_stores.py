@@ -87,3 +87,10 @@ def test_local_store_cannot_copy_from_a_url(tmp_path, settings):
     assert store.server_copy is False
     with pytest.raises(BlobStoreError, match="stream"):
         store.start_copy("x", "http://127.0.0.1/x")
+
+
+def test_put_file_uploads_from_disk(store, tmp_path):
+    path = tmp_path / "big.json"
+    path.write_text('{"images": []}')
+    store.put_file("ann/train.json", str(path), "application/json")
+    assert store.get("ann/train.json") == b'{"images": []}'
