@@ -31,6 +31,9 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 
 # Fernet key that encrypts connection secrets at rest. Keep it with your backups of the database:
 # without it the stored keys cannot be read back (they can be entered again).
+if PRODUCTION and not envlist("VISIONPORT_FERNET_KEYS"):
+    # Every web and worker machine must share the key, so production never generates one.
+    raise ImproperlyConfigured("VISIONPORT_ENV=production needs VISIONPORT_FERNET_KEYS (or _FILE).")
 FERNET_KEYS = envlist("VISIONPORT_FERNET_KEYS") or [
     generated_secret(VAR_DIR / "fernet_key", lambda: Fernet.generate_key().decode())
 ]

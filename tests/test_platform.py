@@ -30,13 +30,14 @@ def test_the_guard_lets_loopback_through():
             pass
 
 
+FERNET_KEY = "kJ5tqRrJbS2ZzB8t0Qe0h5m0d3tB3o6lX8y1wF2u9Ys="
 TEST_ONLY = {"DJANGO_ALLOW_ASYNC_UNSAFE", "JOB_EXTRA_KINDS", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
 
 
 def _production_env(tmp_path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
     return {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "VISIONPORT_ENV": "production",
-            "VISIONPORT_VAR_DIR": str(tmp_path), **extra}
+            "VISIONPORT_VAR_DIR": str(tmp_path), "VISIONPORT_FERNET_KEYS": FERNET_KEY, **extra}
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
@@ -54,6 +55,15 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "needs SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_a_shared_fernet_key(tmp_path):
+    env = _production_env(tmp_path, SECRET_KEY="k" * 60)
+    env.pop("VISIONPORT_FERNET_KEYS")
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "needs VISIONPORT_FERNET_KEYS" in result.stderr
 
 
 def test_production_has_no_sandbox(tmp_path):
