@@ -97,11 +97,13 @@ class Browser:
             warnings.append(f"{negative[0].image_count} images carry the Negative tag; the target has no negative "
                             "class. By default they are copied but left out of the annotation file.")
         if s.untagged:
-            warnings.append(f"{s.untagged} images are untagged: they are copied but cannot be annotated.")
+            warnings.append(f"{s.untagged} image{'s are' if s.untagged > 1 else ' is'} untagged: they are copied "
+                            "but cannot be annotated.")
         minimum = MIN_IMAGES_PER_TAG.get(kind, 1)
         few = [t.name for t in detail.tags if t.type != "Negative" and t.image_count < minimum]
         if few:
-            warnings.append(f"{len(few)} tags have fewer than {minimum} images, the target's minimum: {', '.join(few[:8])}.")
+            warnings.append(f"{len(few)} tag{'s have' if len(few) > 1 else ' has'} fewer than {minimum} images, "
+                            f"the target's minimum: {', '.join(few[:8])}.")
         small = large = scanned = 0
         for page in range(SCAN_PAGES):
             images = self.call(lambda p=page: self.client.get_images(project_id, take=256, skip=p * 256, order_by="Oldest"))
