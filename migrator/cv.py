@@ -21,7 +21,10 @@ def cv_client(connection: Connection, timeout: int = 30) -> CustomVisionTraining
     client = CustomVisionTrainingClient(
         connection.endpoint, ApiKeyCredentials(in_headers={"Training-key": connection.secret})
     )
-    client.config.retry_policy.retries = 0  # migrator.retry owns retries, for every verb
+    # migrator.retry owns retries, for every verb: the SDK must hand back every answer as it came
+    # (with no status list, urllib3 would turn a 503 into a RetryError that hides the status).
+    client.config.retry_policy.retries = 0
+    client.config.retry_policy.policy.status_forcelist = frozenset()
     client.config.connection.timeout = timeout
     return client
 
