@@ -18,6 +18,7 @@ run: venv
 	@$(BIN)/python manage.py migrate --noinput -v0
 	@$(BIN)/python manage.py collectstatic --noinput -v0
 	@$(BIN)/python manage.py bootstrap
+	@$(BIN)/python manage.py seed_sandbox
 	@echo "Visionport is starting on http://$${VISIONPORT_BIND:-127.0.0.1:8000}/ (Ctrl-C stops web, worker and beat)"
 	@$(BIN)/honcho start -f Procfile
 

@@ -1,13 +1,51 @@
+"""Sandbox routes. Custom Vision Training lives under /sandbox (the SDK endpoint is {base}/sandbox);
+Vision answers at the host root, as its sample client drops any endpoint path (wire-formats.md §0)."""
+
 from __future__ import annotations
 
-from django.urls import path, re_path
+from django.urls import include, re_path
 
-from sandbox import views
+from sandbox.http import cv_endpoint, vision_endpoint
+from sandbox.views import images, labels, projects, tags, uploads, vision
+from sandbox.views.fallback import not_found
+
+P = r"projects/(?P<project_id>[^/]+)"
+
+
+def cv(route: str, **methods: object) -> object:
+    return re_path(rf"^{route}/?$", cv_endpoint(**methods))  # type: ignore[arg-type]
+
+
+cv_patterns = [
+    cv("domains", GET=projects.domain_list),
+    cv(r"domains/(?P<domain_id>[^/]+)", GET=projects.domain_detail),
+    cv("projects", GET=projects.projects_get, POST=projects.projects_post),
+    cv(P, GET=projects.project_get_view, DELETE=projects.project_delete_view),
+    cv(f"{P}/tags", GET=tags.tags_get, POST=tags.tags_post),
+    cv(
+        rf"{P}/tags/(?P<tag_id>[^/]+)",
+        GET=tags.tag_get_view,
+        PATCH=tags.tag_patch,
+        DELETE=tags.tag_delete_view,
+    ),
+    cv(f"{P}/images", GET=images.images_get, POST=uploads.images_post, DELETE=images.images_delete_view),
+    cv(f"{P}/images/count", GET=images.images_count),
+    cv(f"{P}/images/tagged", GET=images.images_tagged),
+    cv(f"{P}/images/tagged/count", GET=images.images_tagged_count),
+    cv(f"{P}/images/untagged", GET=images.images_untagged),
+    cv(f"{P}/images/untagged/count", GET=images.images_untagged_count),
+    cv(f"{P}/images/id", GET=images.images_by_id),
+    cv(f"{P}/images/files", POST=uploads.images_files_post),
+    cv(f"{P}/images/urls", POST=uploads.images_urls_post),
+    cv(f"{P}/images/tags", POST=labels.image_tags_post, DELETE=labels.image_tags_delete_view),
+    cv(f"{P}/images/regions", POST=labels.image_regions_post, DELETE=labels.image_regions_delete_view),
+    re_path(
+        r"^(?P<rest>.*)$",
+        cv_endpoint(GET=not_found, POST=not_found, PATCH=not_found, DELETE=not_found, PUT=not_found),
+    ),
+]
 
 urlpatterns = [
-    re_path(
-        r"^sandbox/customvision/(?P<version>v3\.4-preview|v3\.3)/training/projects/?$",
-        views.cv_projects,
-    ),
-    path("computervision/datasets", views.vision_datasets),
+    re_path(r"^sandbox/customvision/(?P<version>v3\.4-preview|v3\.3)/training/", include(cv_patterns)),
+    re_path(r"^computervision/datasets/?$", vision_endpoint(vision.vision_datasets)),
 ]

@@ -1,0 +1,110 @@
+"""Export throughput: Visionport against the reference ``export_data`` on the same sandbox project.
+
+    .venv/bin/pip install -r bench/requirements.txt
+    .venv/bin/python bench/export.py [--images 1000,10000] [--latency-ms 20] [--skip-reference]
+
+Starts Azurite and a Visionport server (gunicorn) whose sandbox keeps its images in that Azurite,
+seeds an N-image project, then exports it with each exporter into its own container of the same
+Azurite, each in a fresh process. Prints images/s, the ratio, and peak memory (max RSS, children
+included for the reference's process pool).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not come up")
+
+
+def manage(env: dict, *args: str) -> str:
+    return subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--images", default="1000,10000")
+    parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--skip-reference", action="store_true")
+    args = parser.parse_args()
+
+    var = tempfile.mkdtemp(prefix="visionport-bench-")
+    blob_port, web_port = free_port(), free_port()
+    account_url = f"http://127.0.0.1:{blob_port}/devstoreaccount1"
+    env = {**os.environ, "VISIONPORT_VAR_DIR": var, "VISIONPORT_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
+           "SANDBOX_BLOB_ACCOUNT_URL": account_url, "SANDBOX_BLOB_ACCOUNT_KEY": KEY,
+           "DJANGO_SETTINGS_MODULE": "config.settings"}
+    procs = [subprocess.Popen(
+        [str(ROOT / "node_modules/.bin/azurite-blob"), "--blobHost", "127.0.0.1", "--blobPort", str(blob_port),
+         "--inMemoryPersistence", "--loose", "--skipApiVersionCheck", "--disableTelemetry", "--silent"],
+        start_new_session=True)]
+    try:
+        wait_http(f"http://127.0.0.1:{blob_port}/")
+        manage(env, "migrate", "--noinput")
+        procs.append(subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{web_port}",
+             "--workers", "2", "--threads", "16", "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True))
+        wait_http(f"http://127.0.0.1:{web_port}/healthz")
+        print(f"latency {args.latency_ms} ms on every Custom Vision call; Azurite at {account_url}")
+        print(f"{'images':>7} {'exporter':>10} {'seconds':>8} {'images/s':>9} {'peak MB':>8}  method")
+        for n in [int(x) for x in args.images.split(",")]:
+            manage(env, "sandbox_faults", "--off")
+            out = manage(env, "seed_sandbox", "--images", str(n), "--name", f"bench-{n}-{uuid.uuid4().hex[:6]}",
+                         "--classifier", "--json")
+            project_id = json.loads(out.strip().splitlines()[-1])["project_id"]
+            manage(env, "sandbox_faults", "--latency-ms", str(args.latency_ms))
+            rates = {}
+            for which in (["visionport"] if args.skip_reference else ["visionport", "reference"]):
+                container = f"{which}-{uuid.uuid4().hex[:8]}"
+                from azure.storage.blob import BlobServiceClient
+
+                BlobServiceClient(account_url, credential=KEY).create_container(container)
+                run = subprocess.run([PY, "bench/_export_runner.py", which, project_id, container, account_url, KEY],
+                                     cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+                if run.returncode:
+                    print(run.stderr[-3000:])
+                    raise SystemExit(f"{which} failed")
+                result = json.loads(run.stdout.strip().splitlines()[-1])
+                rates[which] = result["images"] / result["seconds"]
+                print(f"{n:>7} {which:>10} {result['seconds']:>8.1f} {rates[which]:>9.1f} "
+                      f"{result['peak_rss_mb']:>8.1f}  {result['method']} ({result['images']} images)")
+            if "reference" in rates:
+                print(f"{n:>7} {'ratio':>10} {'':>8} {rates['visionport'] / rates['reference']:>8.1f}x")
+    finally:
+        for proc in procs:
+            os.killpg(proc.pid, signal.SIGTERM)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Business logic of the sandbox: writes (services) used by the views and management commands."""

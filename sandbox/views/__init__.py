@@ -1,0 +1,5 @@
+"""The sandbox's HTTP surface: Custom Vision Training (v3.4-preview, v3.3) and Vision stand-ins.
+
+Views stay thin: they parse the query and body, call a selector or service, and write the wire
+JSON (sandbox.wire). sandbox.http wraps each in the key check, fault injection and error bodies.
+"""
