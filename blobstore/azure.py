@@ -17,7 +17,14 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
-from azure.storage.blob import BlobSasPermissions, BlobServiceClient, ContentSettings, generate_blob_sas
+from azure.storage.blob import (
+    BlobSasPermissions,
+    BlobServiceClient,
+    ContainerSasPermissions,
+    ContentSettings,
+    generate_blob_sas,
+    generate_container_sas,
+)
 
 from blobstore.base import BlobInfo, BlobStoreError, CopyStatus
 
@@ -172,6 +179,21 @@ class AzureBlobStore:
             expiry=datetime.now(UTC) + timedelta(seconds=expires_in),
         )
         return f"{self.url(name)}?{sas}"
+
+    def container_sas(self, *, expires_in: int) -> str:
+        """A read+list SAS on the whole container (what dataset registration hands the service)."""
+        if self.sas:
+            return self.sas
+        key = getattr(self.service.credential, "account_key", None)
+        if not key:
+            raise BlobStoreError("CannotSign", "These storage credentials cannot sign a SAS; use an account key.")
+        return generate_container_sas(
+            account_name=self.service.account_name,
+            container_name=self.container.container_name,
+            account_key=key,
+            permission=ContainerSasPermissions(read=True, list=True),
+            expiry=datetime.now(UTC) + timedelta(seconds=expires_in),
+        )
 
     def start_copy(self, name: str, source_url: str) -> str:
         result = self._call(

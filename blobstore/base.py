@@ -52,6 +52,10 @@ class BlobStore(Protocol):
         """A read-only URL that stops working after ``expires_in`` seconds."""
         ...
 
+    def container_sas(self, *, expires_in: int) -> str:
+        """A read-only query string valid for every blob of the container (a container SAS)."""
+        ...
+
     # Server-side copy. ``server_copy`` is False when the store can only stream.
     server_copy: bool
 

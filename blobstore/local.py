@@ -109,6 +109,9 @@ class LocalBlobStore:
     def signed_url(self, name: str, *, expires_in: int = 3600) -> str:
         return signing.signed_url(self.root_name, f"{self.key_prefix}/{name}", expires_in)
 
+    def container_sas(self, *, expires_in: int) -> str:
+        return signing.container_token(self.root_name, self.key_prefix, expires_in)
+
     def start_copy(self, name: str, source_url: str) -> str:
         raise BlobStoreError("NotSupported", "Local storage cannot copy from a URL; stream the bytes instead.")
 

@@ -34,13 +34,28 @@ def signed_url(root: str, path: str, expires_in: int) -> str:
     return f"{plain_url(root, path)}?se={expiry}&sig={_signature(root, path, expiry)}"
 
 
-def verify(root: str, path: str, expiry: str, signature: str) -> str:
-    """'' when valid, else the reason it is not."""
+def container_token(root: str, prefix: str, expires_in: int) -> str:
+    """A query string that opens every blob under ``prefix`` (like a container SAS, read-only).
+
+    The Vision service appends one SAS to the annotation file's URL and to every image URL, so a
+    per-blob signature cannot serve; this one signs the folder instead.
+    """
+    expiry = int(time.time()) + expires_in
+    return f"se={expiry}&sr=c&sig={_signature(root, prefix.rstrip('/') + '/', expiry)}"
+
+
+def verify(root: str, path: str, expiry: str, signature: str, scope: str = "b") -> str:
+    """'' when valid, else the reason it is not. ``scope`` "c" checks a container token."""
     try:
         expires = int(expiry)
     except (TypeError, ValueError):
         return "Signature missing"
-    if not hmac.compare_digest(_signature(root, path, expires), signature or ""):
+    if scope == "c":
+        parts = path.split("/")
+        candidates = ["/".join(parts[:n]) + "/" for n in range(1, len(parts))]
+        if not any(hmac.compare_digest(_signature(root, prefix, expires), signature or "") for prefix in candidates):
+            return "Signature did not match"
+    elif not hmac.compare_digest(_signature(root, path, expires), signature or ""):
         return "Signature did not match"
     if expires < time.time():
         return "Signed URL expired"

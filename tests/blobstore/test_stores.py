@@ -94,3 +94,24 @@ def test_put_file_uploads_from_disk(store, tmp_path):
     path.write_text('{"images": []}')
     store.put_file("ann/train.json", str(path), "application/json")
     assert store.get("ann/train.json") == b'{"images": []}'
+
+
+def test_a_container_sas_opens_every_blob_of_the_container_and_expires(store):
+    store.put("ds/train.json", b"{}", "application/json")
+    store.put("ds/images/1.jpg", b"jpeg", "image/jpeg")
+    sas = store.container_sas(expires_in=60)
+    for name, body in (("ds/train.json", b"{}"), ("ds/images/1.jpg", b"jpeg")):
+        response = requests.get(f"{store.url(name)}?{sas}", timeout=10)
+        assert response.status_code == 200
+        assert response.content == body
+    expired = store.container_sas(expires_in=-5)
+    assert requests.get(f"{store.url('ds/train.json')}?{expired}", timeout=10).status_code == 403
+
+
+def test_a_local_container_sas_does_not_open_other_containers(settings, tmp_path, live_server):
+    settings.VISIONPORT_PUBLIC_URL = live_server.url
+    settings.LOCAL_STORAGE_ROOT = tmp_path
+    mine, other = LocalBlobStore("storage", "ws1", "exports"), LocalBlobStore("storage", "ws2", "exports")
+    other.put("secret.json", b"{}")
+    sas = mine.container_sas(expires_in=60)
+    assert requests.get(f"{other.url('secret.json')}?{sas}", timeout=10).status_code == 403

@@ -1,0 +1,334 @@
+"""Pre-flight validation of a COCO file before it is registered as a dataset.
+
+Every rule of the samples checker (wire-formats.md §2.6) without its bugs (the bbox rules always
+apply to detection; the right quota is always used), the service's quotas as configuration
+(``QUOTAS``, overridable with settings.VISION_QUOTAS), and what nobody checks: several labels on a
+classification image, boxes on classification, images without annotations, a Negative category,
+pixel boxes where relative ones are expected, images that cannot be read with the SAS the service
+will use, and a SAS that expires before training ends.
+
+Problems are grouped by rule: each group says how serious it is (an ``error`` blocks registration,
+a ``warning`` does not), what is wrong, how to fix it, how often, and where (the first examples).
+One pass over the lists, so a 1,000,000-image file validates in seconds.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
+
+from django.conf import settings
+
+CLASSIFICATION = "imageClassification"
+DETECTION = "imageObjectDetection"
+EXAMPLES = 20
+
+
+@dataclass(frozen=True)
+class Quota:
+    max_images: int
+    min_per_category: int
+    min_categories: int
+    max_categories: int
+    max_dim: int = 10240
+    min_dim: int = 10  # the checker's floor for training; prediction needs 50
+    max_labels_per_image: int | None = None
+    max_regions_per_image: int | None = None
+    max_image_bytes: int = 20 * 1024 * 1024
+
+
+# From the concepts page's quota table (reference/004), training and evaluation.
+QUOTAS = {
+    (CLASSIFICATION, "training"): Quota(1_000_000, 2, 2, 2500, max_labels_per_image=1),
+    (DETECTION, "training"): Quota(200_000, 2, 1, 1000, max_regions_per_image=1000),
+    (CLASSIFICATION, "evaluation"): Quota(100_000, 1, 2, 2500, min_dim=50, max_dim=16000, max_labels_per_image=1),
+    (DETECTION, "evaluation"): Quota(100_000, 1, 1, 1000, min_dim=50, max_dim=16000, max_regions_per_image=1000),
+}
+ACCEPTED_FORMATS = {"JPEG", "PNG", "BMP", "GIF"}
+
+
+def quota_for(kind: str, purpose: str) -> Quota:
+    overrides = getattr(settings, "VISION_QUOTAS", {}) or {}
+    return overrides.get((kind, purpose)) or QUOTAS[(kind, purpose)]
+
+
+@dataclass
+class Group:
+    code: str
+    severity: str  # error | warning
+    message: str
+    fix: str
+    count: int = 0
+    where: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    kind: str
+    purpose: str
+    images: int = 0
+    annotations: int = 0
+    categories: int = 0
+    per_category: dict[str, int] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)
+
+    def add(self, code: str, severity: str, message: str, fix: str, where: str = "") -> None:
+        group = self.groups.get(code)
+        if group is None:
+            group = self.groups[code] = Group(code, severity, message, fix)
+        group.count += 1
+        if where and len(group.where) < EXAMPLES:
+            group.where.append(where)
+
+    @property
+    def errors(self) -> list[Group]:
+        return [g for g in self.groups.values() if g.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Group]:
+        return [g for g in self.groups.values() if g.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind, "purpose": self.purpose, "ok": self.ok, "images": self.images,
+            "annotations": self.annotations, "categories": self.categories, "per_category": self.per_category,
+            "errors": [g.__dict__ for g in self.errors], "warnings": [g.__dict__ for g in self.warnings],
+        }
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_num(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Report:
+    """Validate a parsed COCO document for the given annotation kind and purpose."""
+    report = Report(kind, purpose)
+    quota = quota_for(kind, purpose)
+    if not isinstance(coco, dict):
+        report.add("not_an_object", "error", "The file is not a COCO JSON object.", "Export the file again as COCO JSON.")
+        return report
+    lists = {}
+    for key in ("images", "annotations", "categories"):
+        value = coco.get(key)
+        if not isinstance(value, list):
+            report.add(f"missing_{key}", "error", f"The file has no '{key}' list.",
+                       f"Add a '{key}' array (it may be empty only for annotations of unlabelled images).")
+        lists[key] = value if isinstance(value, list) else []
+    images, annotations, categories = lists["images"], lists["annotations"], lists["categories"]
+    report.images, report.annotations, report.categories = len(images), len(annotations), len(categories)
+    add = report.add
+
+    # Images
+    if not 1 <= len(images) <= quota.max_images:
+        add("image_count", "error", f"{len(images)} images; a {purpose} dataset takes 1 to {quota.max_images:,}.",
+            "Split the file or add images.")
+    image_ids: dict[int, dict] = {}
+    for position, image in enumerate(images):
+        where = f"images[{position}]"
+        if not isinstance(image, dict):
+            add("image_not_object", "error", "An image entry is not an object.", "Each image must be a JSON object.", where)
+            continue
+        image_id = image.get("id")
+        name = image.get("file_name")
+        where = f"image id {image_id} ({name})" if name else where
+        if not _is_int(image_id):
+            add("image_id_type", "error", "Image ids must be integers (1.0 is refused).",
+                "Number the images 1, 2, 3, ... as integers.", where)
+        elif image_id in image_ids:
+            add("image_id_duplicate", "error", "Two images share an id.", "Give every image its own id.", where)
+        else:
+            image_ids[image_id] = image
+        if not name:
+            add("image_file_name", "error", "An image has no file_name.", "Add the blob path as file_name.", where)
+        if "coco_url" not in image and "absolute_url" not in image:
+            add("image_url", "error", "An image has neither coco_url nor absolute_url, so the service cannot find it.",
+                "Add coco_url with the blob's URL (without SAS).", where)
+        width, height = image.get("width"), image.get("height")
+        if not (_is_num(width) and _is_num(height)):
+            add("image_size_missing", "error", "An image has no numeric width and height.",
+                "Add the image's pixel width and height.", where)
+        elif min(width, height) < quota.min_dim or max(width, height) > quota.max_dim:
+            add("image_size_range", "error",
+                f"Images must be {quota.min_dim} to {quota.max_dim:,} pixels on each side.",
+                "Resize the image, or leave it out.", f"{where}: {width}x{height}")
+    if image_ids and sorted(image_ids) != list(range(1, len(images) + 1)):
+        add("image_ids_dense", "error", "Image ids must be exactly 1..N (the service rejects gaps and other starts).",
+            "Renumber the images 1..N and update image_id in the annotations.")
+
+    # Categories
+    category_names: dict[int, str] = {}
+    if not quota.min_categories <= len(categories) <= quota.max_categories:
+        add("category_count", "error",
+            f"{len(categories)} categories; a {kind} dataset needs {quota.min_categories} to {quota.max_categories:,}.",
+            "Add or merge categories.")
+    seen_names: Counter = Counter()
+    for position, category in enumerate(categories):
+        cid = category.get("id") if isinstance(category, dict) else None
+        name = str(category.get("name", "")) if isinstance(category, dict) else ""
+        where = f"category id {cid} ({name})"
+        if not _is_int(cid) or cid in category_names:
+            add("category_id", "error", "Category ids must be unique integers.", "Number the categories 1..N.",
+                f"categories[{position}]")
+            continue
+        category_names[cid] = name
+        seen_names[name.lower()] += 1
+        if name.lower() == "negative":
+            add("negative_category", "warning",
+                "A category is called Negative: Image Analysis has no negative class, it trains as an ordinary one.",
+                "Drop the category and its annotations unless you really want a class for 'nothing'.", where)
+    if category_names and sorted(category_names) != list(range(1, len(categories) + 1)):
+        add("category_ids_dense", "error", "Category ids must be exactly 1..N.", "Renumber the categories 1..N.")
+    for name, count in seen_names.items():
+        if count > 1:
+            add("category_name_duplicate", "warning", "Two categories share a name.",
+                "Merge them: predictions will not tell them apart.", name)
+
+    # Annotations
+    ann_ids: set[int] = set()
+    per_image: Counter = Counter()
+    per_category: Counter = Counter()
+    detection = kind == DETECTION
+    for position, ann in enumerate(annotations):
+        if not isinstance(ann, dict):
+            add("annotation_not_object", "error", "An annotation is not an object.", "Fix the annotation.", f"annotations[{position}]")
+            continue
+        aid, image_id, cid = ann.get("id"), ann.get("image_id"), ann.get("category_id")
+        where = f"annotation id {aid} (image {image_id})"
+        if not _is_int(aid) or aid in ann_ids:
+            add("annotation_id", "error", "Annotation ids must be unique integers.", "Number the annotations 1..N.", where)
+        else:
+            ann_ids.add(aid)
+        if not _is_int(image_id) or image_id not in image_ids:
+            add("annotation_image", "error", "An annotation points at an image that does not exist.",
+                "Fix image_id or remove the annotation.", where)
+            continue
+        if not _is_int(cid) or cid not in category_names:
+            add("annotation_category", "error", "An annotation points at a category that does not exist.",
+                "Fix category_id or add the category.", where)
+            continue
+        per_image[image_id] += 1
+        per_category[cid] += 1
+        bbox = ann.get("bbox")
+        if detection:
+            _check_box(report, bbox, image_ids[image_id], where)
+        elif bbox is not None:
+            add("bbox_on_classification", "warning", "Classification annotations carry a bbox, which is ignored.",
+                "Register as object detection if the boxes matter, or drop them.", where)
+    if ann_ids and sorted(ann_ids) != list(range(1, len(annotations) + 1)):
+        add("annotation_ids_dense", "error", "Annotation ids must be exactly 1..N.", "Renumber the annotations 1..N.")
+
+    for image_id, image in image_ids.items():
+        count = per_image.get(image_id, 0)
+        where = f"image id {image_id} ({image.get('file_name')})"
+        if count == 0:
+            add("image_unannotated", "warning", "Images without annotations are not used for training.",
+                "Label them, or leave them out of the file.", where)
+        elif quota.max_labels_per_image and count > quota.max_labels_per_image:
+            add("several_labels", "error",
+                "A classification image has several labels; Image Analysis trains multiclass classifiers only.",
+                "Keep one label per image (re-export with 'keep the first tag' or 'leave them out').", where)
+        elif quota.max_regions_per_image and count > quota.max_regions_per_image:
+            add("too_many_regions", "error", f"More than {quota.max_regions_per_image} boxes on an image.",
+                "Remove boxes or split the image.", where)
+
+    for cid, name in category_names.items():
+        n = per_category.get(cid, 0)
+        report.per_category[name] = n
+        if n == 0:
+            add("category_unused", "warning", "A category has no annotations.", "Remove it, or label images with it.",
+                f"category id {cid} ({name})")
+        elif n < quota.min_per_category:
+            add("category_too_few", "error",
+                f"A category has fewer than {quota.min_per_category} annotations, the {purpose} minimum.",
+                "Label more images with it, or remove it.", f"category id {cid} ({name}): {n}")
+    return report
+
+
+def _check_box(report: Report, bbox: object, image: dict, where: str) -> None:
+    if not (isinstance(bbox, list | tuple) and len(bbox) == 4 and all(_is_num(v) for v in bbox)):
+        report.add("bbox_missing", "error", "A detection annotation has no [left, top, width, height] bbox.",
+                   "Add the box, or register the file as classification.", where)
+        return
+    left, top, width, height = bbox
+    if any(v > 1 for v in bbox):
+        report.add("bbox_pixels", "error",
+                   "Boxes look like pixels; Image Analysis needs boxes relative to the image size (0..1).",
+                   "Divide left and width by the image width, top and height by its height "
+                   "(Visionport's exports write both flavours).", f"{where}: {list(bbox)}")
+        return
+    if not (0 <= left < 1 and 0 <= top < 1 and 0 < width <= 1 and 0 < height <= 1
+            and left + width <= 1 + 1e-9 and top + height <= 1 + 1e-9):
+        report.add("bbox_range", "error", "A box lies partly outside the image or has no area.",
+                   "Clamp boxes into the image; drop empty ones.", f"{where}: {list(bbox)}")
+
+
+def sas_expiry(sas: str) -> datetime | None:
+    values = parse_qs(sas.lstrip("?")).get("se")
+    if not values:
+        return None
+    try:
+        return datetime.fromisoformat(values[0].replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def check_sas_expiry(report: Report, sas: str, budget_hours: float, margin_hours: float = 24) -> None:
+    """The service reads the images during training: the SAS must outlive the budget plus a margin."""
+    expiry = sas_expiry(sas)
+    if expiry is None:
+        report.add("sas_no_expiry", "warning", "The SAS token has no readable expiry (se=).",
+                   "Use a SAS with an explicit expiry.")
+        return
+    needed = datetime.now(UTC) + timedelta(hours=budget_hours + margin_hours)
+    if expiry < needed:
+        report.add("sas_expires_too_soon", "error",
+                   f"The SAS token expires {expiry:%Y-%m-%d %H:%M} UTC, before training could end "
+                   f"(budget {budget_hours} h plus a {margin_hours} h margin).",
+                   "Generate a SAS that lasts longer (Visionport generates one for you from an account key).")
+
+
+def check_images(report: Report, images: list[dict], *, fetch, sample: int | None = 50) -> int:
+    """Fetch images (all, or an even sample) with the service's credentials and decode them.
+
+    ``fetch(url) -> bytes`` raises on HTTP errors. Returns how many were checked.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    chosen = images if not sample or len(images) <= sample else images[:: max(1, len(images) // sample)][:sample]
+    for image in chosen:
+        url = image.get("coco_url") or image.get("absolute_url")
+        where = f"image id {image.get('id')} ({image.get('file_name')})"
+        if not url:
+            continue
+        try:
+            data = fetch(url)
+        except Exception as exc:  # every reason an image cannot be read is reported, not raised
+            report.add("image_unreachable", "error", "The service could not read an image with these credentials.",
+                       "Check the SAS token's permissions (read) and expiry, and that the blob exists.",
+                       f"{where}: {str(exc)[:120]}")
+            continue
+        if len(data) > quota_for(report.kind, report.purpose).max_image_bytes:
+            report.add("image_too_big", "error", "An image is larger than 20 MB.", "Compress or resize it.", where)
+            continue
+        try:
+            with Image.open(io.BytesIO(data)) as decoded:
+                fmt = decoded.format
+                decoded.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError):
+            report.add("image_undecodable", "error", "An image cannot be decoded.", "Replace the file.", where)
+            continue
+        if fmt not in ACCEPTED_FORMATS:
+            report.add("image_format", "error", f"{fmt} images are not accepted (jpg, png, bmp, gif).",
+                       "Convert the image to JPEG or PNG.", where)
+    return len(chosen)
