@@ -79,6 +79,15 @@ def run_reference(project_id: str, container: str, account_url: str, key: str) -
 
 if __name__ == "__main__":
     which, project_id, container, account_url, key = sys.argv[1:6]
-    result = (run_visionport if which == "visionport" else run_reference)(project_id, container, account_url, key)
+    runner = run_visionport if which == "visionport" else run_reference
+    if os.environ.get("BENCH_PROFILE") and which == "visionport":
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        result = profiler.runcall(runner, project_id, container, account_url, key)
+        pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+    else:
+        result = runner(project_id, container, account_url, key)
     result["peak_rss_mb"] = peak_mb()
     print(json.dumps(result))

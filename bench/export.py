@@ -92,6 +92,8 @@ def main() -> None:
                 BlobServiceClient(account_url, credential=KEY).create_container(container)
                 run = subprocess.run([PY, "bench/_export_runner.py", which, project_id, container, account_url, KEY],
                                      cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+                if os.environ.get("BENCH_PROFILE"):
+                    print(run.stderr[-6000:])
                 if run.returncode:
                     print(run.stderr[-3000:])
                     raise SystemExit(f"{which} failed")

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+import requests
 from azure.core.exceptions import (
     AzureError,
     ClientAuthenticationError,
@@ -17,6 +18,7 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
+from azure.core.pipeline.transport import RequestsTransport
 from azure.storage.blob import (
     BlobSasPermissions,
     BlobServiceClient,
@@ -83,7 +85,13 @@ class AzureBlobStore:
     def connect(
         cls, *, auth: str, account_url: str, secret: str, container: str, timeout: int = 10, retries: int = 3
     ) -> AzureBlobStore:
-        options = {"connection_timeout": timeout, "read_timeout": max(timeout, 30), "retry_total": retries}
+        # A pool as large as the exporter's thread count, else azure-core drops and reopens connections.
+        session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        options = {"connection_timeout": timeout, "read_timeout": max(timeout, 30), "retry_total": retries,
+                   "transport": RequestsTransport(session=session, session_owner=False)}
         try:
             if auth == "connection_string":
                 service = BlobServiceClient.from_connection_string(secret, **options)
