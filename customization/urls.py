@@ -7,6 +7,15 @@ from customization import views
 app_name = "customization"
 urlpatterns = [
     path("datasets/", views.dataset_list, name="datasets"),
+    path("datasets/register/", views.dataset_register, name="dataset_register"),
+    path("datasets/<str:name>/", views.dataset_detail, name="dataset"),
+    path("datasets/<str:name>/delete/", views.dataset_delete, name="dataset_delete"),
     path("models/", views.model_list, name="models"),
+    path("models/train/", views.model_train, name="model_train"),
+    path("models/compare/", views.model_compare, name="model_compare"),
+    path("models/<str:name>/", views.model_detail, name="model"),
+    path("models/<str:name>/cancel/", views.model_cancel, name="model_cancel"),
+    path("models/<str:name>/delete/", views.model_delete, name="model_delete"),
     path("try/", views.try_it_out, name="try"),
+    path("try/<uuid:job_id>/image.png", views.prediction_image, name="prediction_image"),
 ]

@@ -1,38 +1,222 @@
-"""Datasets, models and try-it-out (the model customization capability fills these pages)."""
+"""Datasets, models, evaluations and try-it-out pages. Long work starts a job; pages read the service."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import uuid
+from pathlib import Path
 
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from customization.client import VisionClient, VisionError
+from customization.forms import RegisterDatasetForm, TrainForm, TryForm
+from customization.models import ModelRecord
+from customization.services.datasets import dataset_records, minimum_budget_hours
+from customization.services.drawing import prediction_png
+from customization.services.training import prediction_path
+from jobs.errors import JobError
+from jobs.selectors import job_get_for_member
+from jobs.services import job_cancel, job_start
 from workspaces.http import WorkspaceRequest, workspace_view
 
-SECTIONS = {
-    "datasets": ("Datasets", "Register a COCO file from your storage as a dataset, see its validation report and browse its images."),
-    "models": ("Models", "Train classifiers, detectors and product recognizers with a time budget, follow them and read their evaluations."),
-    "try": ("Try it out", "Upload a test image and see a model's predictions, with boxes drawn on the image."),
-}
+
+def _client_or_error(request: WorkspaceRequest) -> tuple[VisionClient | None, str]:
+    try:
+        return VisionClient.for_workspace(request.workspace), ""
+    except JobError as exc:
+        return None, exc.message
 
 
-def _section(request: WorkspaceRequest, section: str) -> HttpResponse:
-    title, purpose = SECTIONS[section]
-    return render(request, "customization/coming_soon.html", {"title": title, "purpose": purpose, "section": section})
+def _service_list(request: WorkspaceRequest, what: str) -> tuple[list[dict], str]:
+    client, error = _client_or_error(request)
+    if client is None:
+        return [], error
+    try:
+        return (client.datasets() if what == "datasets" else client.models()), ""
+    except VisionError as exc:
+        return [], exc.message
 
 
 @workspace_view()
 @require_GET
 def dataset_list(request: WorkspaceRequest) -> HttpResponse:
-    return _section(request, "datasets")
+    datasets, error = _service_list(request, "datasets")
+    records = dataset_records(request.workspace)
+    return render(request, "customization/dataset_list.html",
+                  {"datasets": [(d, records.get(d["name"])) for d in datasets], "error": error})
+
+
+@workspace_view()
+@require_http_methods(["GET", "POST"])
+def dataset_register(request: WorkspaceRequest) -> HttpResponse:
+    initial = {k: request.GET[k] for k in ("path", "kind", "export_job", "name") if k in request.GET}
+    form = RegisterDatasetForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        job = job_start(workspace=request.workspace, actor=request.user, kind="register_dataset",
+                        target=form.cleaned_data["name"], params=form.cleaned_data)
+        return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
+    return render(request, "customization/dataset_register.html", {"form": form})
+
+
+@workspace_view()
+@require_GET
+def dataset_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
+    client, error = _client_or_error(request)
+    dataset = None
+    if client:
+        try:
+            dataset = client.dataset_get(name)
+        except VisionError as exc:
+            if exc.status == 404:
+                raise Http404("No such dataset") from exc
+            error = exc.message
+    record = dataset_records(request.workspace).get(name)
+    counts = sorted((record.per_category if record else {}).items(), key=lambda kv: -kv[1])
+    return render(request, "customization/dataset_detail.html", {
+        "dataset": dataset, "record": record, "error": error, "name": name, "counts": counts,
+        "max_count": max([c for _, c in counts] or [1]) or 1})
+
+
+@workspace_view(admin_only=True)
+@require_POST
+def dataset_delete(request: WorkspaceRequest, name: str) -> HttpResponse:
+    client, error = _client_or_error(request)
+    try:
+        if client is None:
+            raise VisionError("vision_not_configured", error)
+        client.dataset_delete(name)
+        request.workspace.datasets.filter(name=name).delete()
+        messages.success(request, f"Dataset {name} deleted.")
+    except VisionError as exc:
+        messages.error(request, exc.message)
+    return redirect("customization:datasets", ws_id=request.workspace.pk)
 
 
 @workspace_view()
 @require_GET
 def model_list(request: WorkspaceRequest) -> HttpResponse:
-    return _section(request, "models")
+    models, error = _service_list(request, "models")
+    records = {r.name: r for r in ModelRecord.objects.filter(workspace=request.workspace).select_related("job")}
+    return render(request, "customization/model_list.html",
+                  {"models": [(m, records.get(m["name"])) for m in models], "error": error})
+
+
+@workspace_view()
+@require_http_methods(["GET", "POST"])
+def model_train(request: WorkspaceRequest) -> HttpResponse:
+    datasets, error = _service_list(request, "datasets")
+    names = [d["name"] for d in datasets]
+    records = dataset_records(request.workspace)
+    form = TrainForm(request.POST or None, datasets=names, initial={"budget_hours": 0.05})
+    if request.method == "POST" and form.is_valid():
+        job = job_start(workspace=request.workspace, actor=request.user, kind="train_model",
+                        target=form.cleaned_data["name"], params=form.cleaned_data)
+        return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
+    budgets = []
+    for d in datasets:
+        record = records.get(d["name"])
+        if record and record.images:
+            kind = "Generic-Classifier" if d["annotationKind"] == "imageClassification" else "Generic-Detector"
+            minimum = minimum_budget_hours(kind, record.images)
+            budgets.append({"name": d["name"], "images": record.images, "kind": kind,
+                            "minimum": minimum, "low": 2 * minimum, "high": 5 * minimum})
+    return render(request, "customization/model_train.html", {"form": form, "error": error, "budgets": budgets})
 
 
 @workspace_view()
 @require_GET
+def model_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
+    client, error = _client_or_error(request)
+    model = None
+    if client:
+        try:
+            model = client.model_get(name)
+        except VisionError as exc:
+            if exc.status == 404:
+                raise Http404("No such model") from exc
+            error = exc.message
+    record = ModelRecord.objects.filter(workspace=request.workspace, name=name).select_related("job").first()
+    performance = (model or {}).get("modelPerformance") or (record.performance if record else {}) or {}
+    tags = sorted((performance.get("tagPerformance") or {}).items())
+    return render(request, "customization/model_detail.html", {
+        "model": model, "record": record, "error": error, "name": name, "performance": performance, "tags": tags})
+
+
+@workspace_view()
+@require_POST
+def model_cancel(request: WorkspaceRequest, name: str) -> HttpResponse:
+    record = ModelRecord.objects.filter(workspace=request.workspace, name=name).select_related("job").first()
+    if record and record.job:
+        job_cancel(job=job_get_for_member(membership=request.membership, job_id=record.job.pk), actor=request.user)
+        messages.info(request, "Cancel requested: the service stops the training shortly.")
+    return redirect("customization:model", ws_id=request.workspace.pk, name=name)
+
+
+@workspace_view(admin_only=True)
+@require_POST
+def model_delete(request: WorkspaceRequest, name: str) -> HttpResponse:
+    client, error = _client_or_error(request)
+    try:
+        if client is None:
+            raise VisionError("vision_not_configured", error)
+        client.model_delete(name)
+        ModelRecord.objects.filter(workspace=request.workspace, name=name).delete()
+        messages.success(request, f"Model {name} deleted.")
+        return redirect("customization:models", ws_id=request.workspace.pk)
+    except VisionError as exc:
+        messages.error(request, f"Not deleted: {exc.message} A model can be deleted only once it stopped training.")
+        return redirect("customization:model", ws_id=request.workspace.pk, name=name)
+
+
+@workspace_view()
+@require_GET
+def model_compare(request: WorkspaceRequest) -> HttpResponse:
+    client, error = _client_or_error(request)
+    chosen = request.GET.getlist("m")[:4]
+    models = []
+    if client:
+        for name in chosen:
+            try:
+                models.append(client.model_get(name))
+            except VisionError as exc:
+                error = exc.message
+    all_models, _ = _service_list(request, "models")
+    return render(request, "customization/model_compare.html",
+                  {"models": models, "all_models": all_models, "chosen": chosen, "error": error})
+
+
+@workspace_view()
+@require_http_methods(["GET", "POST"])
 def try_it_out(request: WorkspaceRequest) -> HttpResponse:
-    return _section(request, "try")
+    models, error = _service_list(request, "models")
+    ready = [m["name"] for m in models if m.get("status") == "succeeded"]
+    form = TryForm(request.POST or None, request.FILES or None, models=ready)
+    if request.method == "POST" and form.is_valid():
+        image = form.cleaned_data["image"]
+        job_id = uuid.uuid4()
+        ext = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "GIF": ".gif", "TIFF": ".tif", "WEBP": ".webp"}[image["format"]]
+        path = prediction_path(job_id, ext)
+        path.write_bytes(image["data"])
+        job = job_start(workspace=request.workspace, actor=request.user, kind="predict", target=form.cleaned_data["model"],
+                        params={"model": form.cleaned_data["model"], "image_path": str(path),
+                                "content_type": image["content_type"], "width": image["width"], "height": image["height"]})
+        return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
+    return render(request, "customization/try.html", {"form": form, "error": error, "ready": ready})
+
+
+@workspace_view()
+@require_GET
+def prediction_image(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
+    job = job_get_for_member(membership=request.membership, job_id=job_id)
+    if job.kind != "predict" or not job.result:
+        raise Http404
+    try:
+        threshold = min(max(float(request.GET.get("t", "0.5")), 0.0), 1.0)
+    except ValueError:
+        threshold = 0.5
+    png = prediction_png(Path(job.params["image_path"]), job.result.get("objects", []), threshold)
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -15,7 +15,8 @@ def workspace_nav(request: HttpRequest) -> dict:
     if match:
         nav = {"migrator": "projects", "jobs": "jobs"}.get(match.namespace, "")
         if match.namespace == "customization":
-            nav = match.url_name
+            nav = next(n for n in ("dataset", "model", "try", "") if (match.url_name or "").startswith(n))
+            nav = {"dataset": "datasets", "model": "models"}.get(nav, "try")
         elif match.namespace == "workspaces" and match.url_name == "settings":
             nav = "settings"
     return {

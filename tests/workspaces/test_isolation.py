@@ -35,6 +35,7 @@ def _build(route: str, personas, job: Job) -> str:
         "<str:kind>": "custom_vision",
         "<uuid:project_id>": "11111111-2222-3333-4444-555555555555",
         "<path:name>": "exports/train.json",
+        "<str:name>": "some-dataset",
     }
     for placeholder, value in values.items():
         route = route.replace(placeholder, str(value))

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from customization.services.datasets import NAME
+
+KINDS = [("imageObjectDetection", "Object detection"), ("imageClassification", "Classification (multiclass)")]
+MODEL_KINDS = [("Generic-Detector", "Object detector"), ("Generic-Classifier", "Classifier"),
+               ("Product-Recognizer", "Product recognizer")]
+MAX_UPLOAD = 6 * 1024 * 1024
+
+
+def _name(value: str) -> str:
+    value = value.strip()
+    if not NAME.match(value):
+        raise ValidationError("Use letters, digits, '.', '_' and '-', starting with a letter or digit.")
+    return value
+
+
+class RegisterDatasetForm(forms.Form):
+    name = forms.CharField(max_length=255, validators=[_name])
+    kind = forms.ChoiceField(choices=KINDS, label="Annotation kind")
+    purpose = forms.ChoiceField(choices=[("training", "Training"), ("evaluation", "Evaluation")], initial="training")
+    source = forms.ChoiceField(choices=[("storage", "A file in this workspace's storage"), ("url", "A URL")],
+                               widget=forms.RadioSelect, initial="storage")
+    path = forms.CharField(required=False, label="Path in storage", help_text="e.g. Pets_<id>/train.json")
+    url = forms.CharField(required=False, label="URL", help_text="Read anonymously (managed identity).")
+    auth = forms.ChoiceField(choices=[("sas", "Generate a SAS token that covers training"),
+                                      ("managedIdentity", "Managed identity (the service's own access)")],
+                             widget=forms.RadioSelect, initial="sas", label="How the service reads the files")
+    budget_hours = forms.FloatField(min_value=0.001, initial=1, label="Planned training budget (hours)",
+                                    help_text="The SAS is made to outlive it by 48 hours.")
+    check = forms.ChoiceField(choices=[("sample", "Read a sample of 50 images"), ("all", "Read every image"),
+                                       ("none", "Do not read images")], initial="sample", label="Image check")
+    export_job = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("source") == "storage" and not data.get("path"):
+            self.add_error("path", "Enter the path of the COCO file in the workspace's storage.")
+        if data.get("source") == "url":
+            if not data.get("url"):
+                self.add_error("url", "Enter the URL of the COCO file.")
+            data["auth"] = "managedIdentity"
+        return data
+
+
+class TrainForm(forms.Form):
+    name = forms.CharField(max_length=255, validators=[_name], label="Model name")
+    kind = forms.ChoiceField(choices=MODEL_KINDS)
+    dataset = forms.ChoiceField(label="Training dataset")
+    eval_dataset = forms.ChoiceField(required=False, label="Evaluation dataset",
+                                     help_text="Optional: without one, a stratified 20% is held out.")
+    budget_hours = forms.FloatField(min_value=0.001, max_value=288, label="Time budget (hours)")
+
+    def __init__(self, *args, datasets: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["dataset"].choices = [(d, d) for d in datasets]
+        self.fields["eval_dataset"].choices = [("", "Hold out 20% of the training set")] + [(d, d) for d in datasets]
+
+
+class TryForm(forms.Form):
+    image = forms.FileField(help_text="jpg, png, bmp, gif, tiff or webp; at least 50×50; at most 6 MB.")
+    model = forms.ChoiceField()
+
+    def __init__(self, *args, models: list[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [(m, m) for m in models]
+
+    def clean_image(self):  # noqa: ANN201
+        from io import BytesIO
+
+        from PIL import Image, UnidentifiedImageError
+
+        upload = self.cleaned_data["image"]
+        if upload.size > MAX_UPLOAD:
+            raise ValidationError("The image is larger than 6 MB, the service's limit for one request.")
+        data = upload.read()
+        try:
+            with Image.open(BytesIO(data)) as image:
+                fmt = image.format
+                width, height = image.size
+                if width * height > 50_000_000:
+                    raise ValidationError("The image has too many pixels (over 50 megapixels).")
+                image.load()
+        except Image.DecompressionBombError as exc:
+            raise ValidationError("The image is a decompression bomb and was refused.") from exc
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            raise ValidationError("This file is not an image Visionport can read.") from exc
+        if fmt not in {"JPEG", "PNG", "BMP", "GIF", "TIFF", "WEBP"}:
+            raise ValidationError(f"{fmt} images are not accepted: use jpg, png, bmp, gif, tiff or webp.")
+        if min(width, height) < 50:
+            raise ValidationError(f"The image is {width}×{height}; the service needs at least 50×50.")
+        return {"data": data, "format": fmt, "content_type": f"image/{fmt.lower()}", "width": width, "height": height}
