@@ -6,9 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint deps-system venv clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-trainer.txt
 	@test -x $(BIN)/python || $(shell command -v $(PY) || echo python3) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r requirements-trainer.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)

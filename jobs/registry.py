@@ -23,6 +23,10 @@ KINDS: dict[str, JobKind] = {
         label="Check connections", service="workspaces.connection_checks.connections_check"
     ),
     "export_project": JobKind(label="Export project", service="migrator.services.export.project_export"),
+    "register_dataset": JobKind(label="Register dataset", service="customization.services.datasets.dataset_register"),
+    "train_model": JobKind(label="Train model", service="customization.services.training.model_train"),
+    "evaluate_model": JobKind(label="Evaluate model", service="customization.services.training.model_evaluate"),
+    "predict": JobKind(label="Prediction", service="customization.services.training.predict"),
 }
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from django.urls import include, re_path
 
-from sandbox.http import cv_endpoint, vision_endpoint
-from sandbox.views import images, labels, projects, tags, uploads, vision
+from sandbox.http import cv_endpoint
+from sandbox.views import images, labels, projects, tags, uploads
 from sandbox.views.fallback import not_found
+from sandbox.vision.views import analyze, datasets, models
+from sandbox.vision.views.common import vision_api, vision_not_found
 
 P = r"projects/(?P<project_id>[^/]+)"
 
@@ -45,7 +47,36 @@ cv_patterns = [
     ),
 ]
 
+# Vision model customization. "/+" between segments: the samples' EvaluationClient sends
+# /computervision//models/..., and Django does not collapse the double slash (wire-formats.md §5, 15).
+V = r"^computervision/+"
+vision_patterns = [
+    re_path(rf"{V}datasets/*$", vision_api(GET=datasets.dataset_list)),
+    re_path(
+        rf"{V}datasets/+(?P<name>[^/]+)/*$",
+        vision_api(
+            PUT=datasets.dataset_put,
+            GET=datasets.dataset_detail,
+            PATCH=datasets.dataset_patch,
+            DELETE=datasets.dataset_remove,
+        ),
+    ),
+    re_path(rf"{V}models/*$", vision_api(GET=models.model_list)),
+    re_path(rf"{V}models/+(?P<name>[^/:]+):cancel/*$", vision_api(POST=models.model_cancel_view)),
+    re_path(
+        rf"{V}models/+(?P<name>[^/:]+)/*$",
+        vision_api(PUT=models.model_put, GET=models.model_detail, DELETE=models.model_remove),
+    ),
+    re_path(rf"{V}models/+(?P<model>[^/:]+)/+evaluations/*$", vision_api(GET=models.evaluation_list)),
+    re_path(
+        rf"{V}models/+(?P<model>[^/:]+)/+evaluations/+(?P<name>[^/]+)/*$",
+        vision_api(PUT=models.evaluation_put, GET=models.evaluation_detail, DELETE=models.evaluation_remove),
+    ),
+    re_path(rf"{V}imageanalysis:analyze/*$", vision_api(POST=analyze.analyze_view)),
+    re_path(r"^computervision(?:/(?P<rest>.*))?$", vision_not_found),
+]
+
 urlpatterns = [
     re_path(r"^sandbox/customvision/(?P<version>v3\.4-preview|v3\.3)/training/", include(cv_patterns)),
-    re_path(r"^computervision/datasets/?$", vision_endpoint(vision.vision_datasets)),
+    *vision_patterns,
 ]

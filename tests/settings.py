@@ -14,6 +14,10 @@ os.environ.setdefault(
 )
 # One queue per test session, so a stale message from an earlier run is never picked up.
 os.environ.setdefault("CELERY_QUEUE", f"visionport-test-{os.getpid()}")
+# The sandbox's training tasks go to the same queue, so the one test worker runs them too.
+os.environ.setdefault("SANDBOX_TRAINING_QUEUE", os.environ["CELERY_QUEUE"])
+# Tiny budgets must still train in tests, on a loaded 2-core machine.
+os.environ.setdefault("SANDBOX_TRAINER_CONFIG", '{"min_steps": 1, "threads": 1, "batch_size": 8}')
 os.environ.setdefault("JOB_HEARTBEAT_SECONDS", "1")
 os.environ.setdefault("JOB_LOST_AFTER_SECONDS", "4")
 # The live server listens on a port chosen once per session, so the Celery worker (another process)

@@ -22,6 +22,11 @@ def class_colour(name: str) -> tuple[int, int, int]:
 def _draw(path: str, mtime: float, objects: tuple, threshold: float) -> bytes:
     with Image.open(path) as original:
         image = original.convert("RGB")
+    # Small images are enlarged first, so that labels stay readable and boxes stay thin.
+    scale = max(1, round(480 / min(image.size))) if min(image.size) < 480 else 1
+    if scale > 1:
+        image = image.resize((image.width * scale, image.height * scale), Image.Resampling.NEAREST)
+        objects = tuple((n, c, tuple(v * scale for v in box)) for n, c, box in objects)
     draw = ImageDraw.Draw(image)
     width = max(2, round(min(image.size) / 160))
     font = ImageFont.load_default(size=max(11, round(min(image.size) / 28)))

@@ -55,6 +55,7 @@ def model_train(job: Job, ctx: JobContext) -> dict:
         _record(job, model)
         raise
     _record(job, model)
+    ctx.progress(budget_s, budget_s, f"Training {model['status']}.")
     if model["status"] != "succeeded":
         error = model.get("error") or {}
         raise JobError(error.get("code") or model["status"],

@@ -1,0 +1,54 @@
+"""Settings of the Vision stand-in: a Django setting of the same name wins, then the environment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from config.env import env
+
+API_VERSIONS = ("2023-02-01-preview", "2023-04-01-preview")
+NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
+NAME_MAX = 255
+MAX_TOP = 30
+MAX_BUDGET_HOURS = 288.0  # 12 days, the service's limit
+ANALYZE_MAX_BYTES = 6 * 1024 * 1024  # synchronous prediction (concept page, quota table)
+ANALYZE_MIN_SIDE = 50
+ANALYZE_MAX_SIDE = 16000
+TRAINING_IMAGE_MAX_BYTES = 20 * 1024 * 1024
+ANNOTATION_MAX_BYTES = 512 * 1024 * 1024
+FETCH_WORKERS = 8
+
+
+def _value(name: str, default: str) -> str:
+    value = getattr(settings, name, None)
+    if value is not None:
+        return str(value)
+    return env(name, default)
+
+
+def training_queue() -> str:
+    """The Celery queue that training and evaluation tasks go to (a worker with the trainer)."""
+    return _value("SANDBOX_TRAINING_QUEUE", "training")
+
+
+def trainer_overrides() -> dict[str, Any]:
+    """Changes to the trainer's default config, as JSON (e.g. '{"max_steps": 30}' for quick runs)."""
+    raw = _value("SANDBOX_TRAINER_CONFIG", "").strip()
+    if not raw:
+        return {}
+    value = json.loads(raw)
+    if not isinstance(value, dict):
+        raise ValueError("SANDBOX_TRAINER_CONFIG must be a JSON object.")
+    return value
+
+
+def models_dir() -> Path:
+    return Path(settings.VAR_DIR) / "sandbox-models"
+
+
+def fetch_timeout() -> float:
+    return float(_value("SANDBOX_URL_FETCH_TIMEOUT", "15"))

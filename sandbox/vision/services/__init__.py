@@ -1,0 +1,1 @@
+"""Writes and background runs of the Vision stand-in (datasets, training, evaluation, prediction)."""

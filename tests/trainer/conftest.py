@@ -1,0 +1,35 @@
+"""Shared, session-scoped training runs: each model is trained once for the whole module set."""
+
+from __future__ import annotations
+
+import pytest
+
+from trainer import TrainResult, shapes, stratified_split, train
+
+CLASSES = list(shapes.SHAPE_NAMES[:4])
+CLASSIFIER_BUDGET = 25.0
+DETECTOR_BUDGET = 50.0
+# A step may overrun its planned slot a little on a loaded machine; nothing more should.
+BUDGET_SLACK = 3.0
+
+
+@pytest.fixture(scope="session")
+def classifier_split() -> tuple[list[shapes.Sample], list[shapes.Sample]]:
+    return stratified_split(shapes.classification_samples(40, hard=False, seed=11), fraction=0.25, seed=0)
+
+
+@pytest.fixture(scope="session")
+def trained_classifier(classifier_split) -> TrainResult:
+    train_set, _ = classifier_split
+    return train("classifier", train_set, CLASSES, budget_seconds=CLASSIFIER_BUDGET, seed=0)
+
+
+@pytest.fixture(scope="session")
+def detector_split() -> tuple[list[shapes.Sample], list[shapes.Sample]]:
+    return stratified_split(shapes.detection_samples(100, hard=False, seed=12), fraction=0.3, seed=0)
+
+
+@pytest.fixture(scope="session")
+def trained_detector(detector_split) -> TrainResult:
+    train_set, _ = detector_split
+    return train("detector", train_set, CLASSES, budget_seconds=DETECTOR_BUDGET, seed=0)

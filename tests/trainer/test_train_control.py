@@ -1,0 +1,82 @@
+"""Budget, cancellation, divergence, progress and determinism of train()."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from trainer import (
+    NotEnoughBudget,
+    TrainingCancelled,
+    TrainingDiverged,
+    default_config,
+    shapes,
+    train,
+)
+
+CLASSES = list(shapes.SHAPE_NAMES[:4])
+
+
+@pytest.fixture(scope="module")
+def small_set() -> list[shapes.Sample]:
+    return shapes.classification_samples(6, seed=21)
+
+
+def test_it_refuses_a_budget_below_the_minimum_steps(small_set) -> None:
+    with pytest.raises(NotEnoughBudget, match="at least 100 training steps") as caught:
+        train("classifier", small_set, CLASSES, budget_seconds=1.0)
+    assert caught.value.min_steps == 100
+    assert caught.value.planned_steps < 100
+
+
+def test_should_stop_cancels_promptly(small_set) -> None:
+    start = time.monotonic()
+    stop_at = start + 1.5
+    with pytest.raises(TrainingCancelled) as caught:
+        train("detector", shapes.detection_samples(8, seed=22), CLASSES, budget_seconds=60,
+              should_stop=lambda: time.monotonic() >= stop_at)
+    assert time.monotonic() - stop_at < 2.0
+    assert caught.value.step >= 0
+
+
+def test_should_stop_cancels_while_images_load(small_set) -> None:
+    with pytest.raises(TrainingCancelled):
+        train("classifier", small_set, CLASSES, budget_seconds=60, should_stop=lambda: True)
+
+
+def test_an_absurd_learning_rate_diverges(small_set) -> None:
+    config = default_config("classifier", lr=1e30, min_steps=1, max_steps=50)
+    with pytest.raises(TrainingDiverged, match="loss became nan|loss became inf"):
+        train("classifier", small_set, CLASSES, budget_seconds=30, config=config)
+
+
+def test_progress_reports_steps_and_may_abort(small_set) -> None:
+    seen: list[tuple[int, int, str]] = []
+    config = default_config("classifier", min_steps=1, max_steps=12)
+    result = train("classifier", small_set, CLASSES, budget_seconds=30, config=config,
+                   progress=lambda done, total, message: seen.append((done, total, message)))
+    assert result.steps == 12
+    assert seen[0][2].startswith("Loading images")
+    assert seen[-1][:2] == (12, 12)
+
+    class Abort(Exception):
+        pass
+
+    def abort(done: int, total: int, message: str) -> None:
+        if not message.startswith("Loading"):
+            raise Abort
+
+    with pytest.raises(Abort):
+        train("classifier", small_set, CLASSES, budget_seconds=30, config=config, progress=abort)
+
+
+def test_a_fixed_step_count_is_deterministic(small_set) -> None:
+    config = default_config("classifier", min_steps=1, max_steps=15)
+    first = train("classifier", small_set, CLASSES, budget_seconds=30, config=config, seed=7)
+    second = train("classifier", small_set, CLASSES, budget_seconds=30, config=config, seed=7)
+    other = train("classifier", small_set, CLASSES, budget_seconds=30, config=config, seed=8)
+    images = [s.load() for s in small_set[:5]]
+    assert first.losses == second.losses
+    assert first.model.predict_batch(images) == second.model.predict_batch(images)
+    assert other.losses != first.losses
