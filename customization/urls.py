@@ -16,6 +16,7 @@ urlpatterns = [
     path("models/<str:name>/", views.model_detail, name="model"),
     path("models/<str:name>/cancel/", views.model_cancel, name="model_cancel"),
     path("models/<str:name>/delete/", views.model_delete, name="model_delete"),
+    path("models/<str:name>/evaluate/", views.model_evaluate, name="model_evaluate"),
     path("try/", views.try_it_out, name="try"),
     path("try/<uuid:job_id>/image.png", views.prediction_image, name="prediction_image"),
 ]

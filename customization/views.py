@@ -140,8 +140,31 @@ def model_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
     record = ModelRecord.objects.filter(workspace=request.workspace, name=name).select_related("job").first()
     performance = (model or {}).get("modelPerformance") or (record.performance if record else {}) or {}
     tags = sorted((performance.get("tagPerformance") or {}).items())
+    evaluations, datasets = [], []
+    if client and model and model.get("status") == "succeeded":
+        try:
+            evaluations = client.evaluations(name)
+            datasets = [d["name"] for d in client.datasets()]
+        except VisionError as exc:
+            error = exc.message
     return render(request, "customization/model_detail.html", {
-        "model": model, "record": record, "error": error, "name": name, "performance": performance, "tags": tags})
+        "model": model, "record": record, "error": error, "name": name, "performance": performance, "tags": tags,
+        "evaluations": evaluations, "datasets": datasets})
+
+
+@workspace_view()
+@require_POST
+def model_evaluate(request: WorkspaceRequest, name: str) -> HttpResponse:
+    dataset = request.POST.get("dataset", "")
+    evaluation = request.POST.get("evaluation", "").strip() or f"eval-{uuid.uuid4().hex[:8]}"
+    from customization.services.datasets import NAME
+
+    if not (NAME.match(dataset) and NAME.match(evaluation)):
+        messages.error(request, "Pick a dataset; evaluation names use letters, digits, '.', '_' and '-'.")
+        return redirect("customization:model", ws_id=request.workspace.pk, name=name)
+    job = job_start(workspace=request.workspace, actor=request.user, kind="evaluate_model", target=f"{name} on {dataset}",
+                    params={"model": name, "name": evaluation, "dataset": dataset})
+    return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
 
 
 @workspace_view()

@@ -67,3 +67,15 @@ def explain(exc: Exception, endpoint: str) -> CustomVisionError:
             detail=str(exc),
         )
     return CustomVisionError("cv_error", f"Custom Vision call failed: {exc}")
+
+
+def cv_call(fn, policy, endpoint: str):  # noqa: ANN001, ANN201
+    """Run one Custom Vision call under the retry policy; failures come out as CustomVisionError."""
+    from migrator.retry import with_retries
+
+    try:
+        return with_retries(fn, policy)
+    except CustomVisionError:
+        raise
+    except Exception as exc:
+        raise explain(exc, endpoint) from exc

@@ -5,8 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from migrator.cv import CustomVisionError, cv_client, cv_connection, explain
-from migrator.retry import RetryPolicy, with_retries
+from migrator.cv import cv_call, cv_client, cv_connection
+from migrator.retry import RetryPolicy
 from workspaces.models import Workspace
 
 # Target limits (Image Analysis 4.0 model customization, wire-formats.md §2.6 training quotas).
@@ -45,12 +45,7 @@ class Browser:
         self.policy = RetryPolicy(attempts=4)
 
     def call(self, fn):  # noqa: ANN001, ANN201
-        try:
-            return with_retries(fn, self.policy)
-        except CustomVisionError:
-            raise
-        except Exception as exc:
-            raise explain(exc, self.connection.endpoint) from exc
+        return cv_call(fn, self.policy, self.connection.endpoint)
 
     def domains(self) -> dict[str, object]:
         return {d.id: d for d in self.call(self.client.get_domains)}

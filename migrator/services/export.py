@@ -30,7 +30,7 @@ from jobs.errors import JobError
 from jobs.models import Job
 from jobs.runner import JobContext
 from migrator import coco
-from migrator.cv import CustomVisionError, cv_client, cv_connection, explain
+from migrator.cv import cv_call, cv_client, cv_connection
 from migrator.models import ExportItem
 from migrator.retry import RetryPolicy, with_retries
 from migrator.services.fetch import NotAnImage, SourceExpired, download, probe, sniff
@@ -93,12 +93,7 @@ class Exporter:
 
     # --- Custom Vision calls, each retried, each failure explained ---------------------------
     def call(self, fn):  # noqa: ANN001, ANN201
-        try:
-            return with_retries(fn, self.policy)
-        except CustomVisionError:
-            raise
-        except Exception as exc:
-            raise explain(exc, self.cv.endpoint) from exc
+        return cv_call(fn, self.policy, self.cv.endpoint)
 
     def fresh_url(self, image_id: str) -> str:
         """A new signed URL for one image (the one we had expired)."""
