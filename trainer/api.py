@@ -55,7 +55,7 @@ def default_config(kind: Kind, **changes: Any) -> TrainConfig:
     if kind == "classifier":
         base = TrainConfig(lr=3e-3, batch_size=32, min_steps=100, weight_decay=5e-4, arch=dict(classifier.DEFAULT_ARCH))
     elif kind == "detector":
-        base = TrainConfig(lr=3e-3, batch_size=16, min_steps=60, arch=dict(detector.DEFAULT_ARCH))
+        base = TrainConfig(lr=3e-3, batch_size=8, min_steps=100, warmup=0.05, arch=dict(detector.DEFAULT_ARCH))
     else:
         raise ValueError(f"unknown kind {kind!r}; expected 'classifier' or 'detector'")
     return replace(base, **changes)
@@ -108,6 +108,8 @@ def train(
     start = time.monotonic()
     validate(kind, samples, class_names)
     config = config or default_config(kind)
+    if config.max_steps is not None and config.max_steps < config.min_steps:
+        raise ValueError(f"max_steps ({config.max_steps}) is below min_steps ({config.min_steps})")
     module = classifier if kind == "classifier" else detector
     device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     previous_threads = torch.get_num_threads()
