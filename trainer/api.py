@@ -55,7 +55,7 @@ def default_config(kind: Kind, **changes: Any) -> TrainConfig:
     if kind == "classifier":
         base = TrainConfig(lr=3e-3, batch_size=32, min_steps=100, weight_decay=5e-4, arch=dict(classifier.DEFAULT_ARCH))
     elif kind == "detector":
-        base = TrainConfig(lr=3e-3, batch_size=8, min_steps=100, warmup=0.05, arch=dict(detector.DEFAULT_ARCH))
+        base = TrainConfig(lr=2e-3, batch_size=8, min_steps=100, warmup=0.05, arch=dict(detector.DEFAULT_ARCH))
     else:
         raise ValueError(f"unknown kind {kind!r}; expected 'classifier' or 'detector'")
     return replace(base, **changes)
