@@ -90,14 +90,18 @@ def main() -> None:
                 from azure.storage.blob import BlobServiceClient
 
                 BlobServiceClient(account_url, credential=KEY).create_container(container)
-                run = subprocess.run([PY, "bench/_export_runner.py", which, project_id, container, account_url, KEY],
+                command = [PY, "bench/_export_runner.py", which, project_id, container, account_url, KEY]
+                if os.environ.get("BENCH_PYSPY") and which == "visionport":  # sampling profile, all threads
+                    command = [str(Path(PY).parent / "py-spy"), "record", "-r", "200", "-f", "raw", "-o",
+                               os.environ["BENCH_PYSPY"], "--", *command]
+                run = subprocess.run(command,
                                      cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
                 if os.environ.get("BENCH_PROFILE"):
                     print(run.stderr[-6000:])
                 if run.returncode:
                     print(run.stderr[-3000:])
                     raise SystemExit(f"{which} failed")
-                result = json.loads(run.stdout.strip().splitlines()[-1])
+                result = json.loads([line for line in run.stdout.splitlines() if line.startswith("{")][-1])
                 rates[which] = result["images"] / result["seconds"]
                 print(f"{n:>7} {which:>10} {result['seconds']:>8.1f} {rates[which]:>9.1f} "
                       f"{result['peak_rss_mb']:>8.1f}  {result['method']} ({result['images']} images)")

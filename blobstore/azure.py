@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
+from urllib.parse import quote
 
 import requests
 from azure.core.exceptions import (
@@ -29,30 +30,39 @@ from azure.storage.blob import (
 )
 
 from blobstore.base import BlobInfo, BlobStoreError, CopyStatus
+from blobstore.rest import BlobRest
 
 T = TypeVar("T")
 
 
 def explain(exc: AzureError, where: str, auth: str = "account_key") -> BlobStoreError:
-    """Turn an SDK error into a message a user can act on.
-
-    Azure answers a bad shared-key signature with AuthenticationFailed, Azurite with
-    AuthorizationFailure; with a key (not a SAS) both mean the key is wrong.
-    """
-    code = getattr(exc, "error_code", None) or ""
+    """Turn an SDK error into a message a user can act on (see ``explain_code``)."""
     if isinstance(exc, ServiceRequestError | ServiceResponseError):
         return BlobStoreError(
             "Unreachable",
             f"Cannot reach the storage account ({where}): check the account URL and that this "
             "server can reach it (firewall, private endpoint, DNS).",
         )
+    code = getattr(exc, "error_code", None) or ""
+    if isinstance(exc, ClientAuthenticationError) and not code:
+        code = "AuthenticationFailed"
+    if isinstance(exc, ResourceNotFoundError) and not code:
+        code = "BlobNotFound"
+    message = getattr(exc, "reason", None) or str(exc).splitlines()[0]
+    return explain_code(code, getattr(exc, "status_code", None), message, where, auth)
+
+
+def explain_code(code: str, status: int | None, message: str, where: str, auth: str = "account_key") -> BlobStoreError:
+    """An error code of the Blob service, as a message a user can act on.
+
+    Azure answers a bad shared-key signature with AuthenticationFailed, Azurite with
+    AuthorizationFailure; with a key (not a SAS) both mean the key is wrong.
+    """
     if code == "ContainerNotFound":
         return BlobStoreError("ContainerNotFound", f"The container does not exist ({where}). Create it, or check its name.")
-    if code in ("BlobNotFound",) or (isinstance(exc, ResourceNotFoundError) and not code):
+    if code == "BlobNotFound" or (status == 404 and not code):
         return BlobStoreError("BlobNotFound", f"Not found ({where}).")
-    if code == "AuthenticationFailed" or isinstance(exc, ClientAuthenticationError) or (
-        code == "AuthorizationFailure" and auth != "sas"
-    ):
+    if code == "AuthenticationFailed" or (code == "AuthorizationFailure" and auth != "sas"):
         return BlobStoreError(
             "AuthenticationFailed",
             f"The storage account rejected the credentials ({where}): the key, SAS token or "
@@ -64,8 +74,6 @@ def explain(exc: AzureError, where: str, auth: str = "account_key") -> BlobStore
             f"The credentials lack a permission ({where}). A SAS token needs read, write, list, "
             "delete and create on the container (and the container resource type).",
         )
-    status = getattr(exc, "status_code", None)
-    message = getattr(exc, "reason", None) or str(exc).splitlines()[0]
     return BlobStoreError(code or f"HTTP{status or ''}", f"Storage error ({where}): {message}")
 
 
@@ -80,6 +88,15 @@ class AzureBlobStore:
         self.sas = sas  # the SAS token the store was opened with, if any
         self.container = service.get_container_client(container)
         self.description = f"container {container} at {service.url.split('?')[0]}"
+        self.container_url = self.container.url.split("?")[0].rstrip("/")
+        self.rest = self._rest()
+
+    def _rest(self) -> BlobRest | None:
+        """The lean REST client for the copy hot path, when these credentials can sign for it."""
+        key = getattr(self.service.credential, "account_key", None)
+        if not key and not self.sas:
+            return None
+        return BlobRest(self.container.url, account=self.service.account_name, key=key or "", sas=self.sas)
 
     @classmethod
     def connect(
@@ -169,7 +186,9 @@ class AzureBlobStore:
         return BlobInfo(name, props.size, props.content_settings.content_type or "")
 
     def url(self, name: str) -> str:
-        return self.container.get_blob_client(name).url.split("?")[0]
+        # The SDK's own encoding (BlobClient.url), without building a client per name: an export
+        # asks this once per image.
+        return f"{self.container_url}/{quote(name, safe='~/')}"
 
     def signed_url(self, name: str, *, expires_in: int = 3600) -> str:
         if self.sas:
@@ -204,12 +223,16 @@ class AzureBlobStore:
         )
 
     def start_copy(self, name: str, source_url: str) -> str:
+        if self.rest:
+            return self.rest.copy(name, source_url)
         result = self._call(
             f"copying into {name}", lambda: self.container.get_blob_client(name).start_copy_from_url(source_url)
         )
         return result.get("copy_status") or CopyStatus.PENDING
 
     def copy_status(self, name: str) -> tuple[str, str]:
+        if self.rest:
+            return self.rest.copy_status(name)
         props = self._call(f"reading copy status of {name}", lambda: self.container.get_blob_client(name).get_blob_properties())
         copy = props.copy
         return (copy.status or CopyStatus.SUCCESS, copy.status_description or "")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import requests
+import urllib3
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from blobstore.base import BlobStoreError
@@ -21,6 +22,15 @@ from blobstore.base import BlobStoreError
 T = TypeVar("T")
 RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
 RETRYABLE_BLOB_CODES = {"Unreachable", "ServerBusy", "OperationTimedOut", "InternalError"}
+
+
+class HTTPStatusError(Exception):
+    """An HTTP error answer from a plain (non-SDK) call, with what a retry needs to know."""
+
+    def __init__(self, status: int, headers: object, where: str) -> None:
+        super().__init__(f"HTTP {status} {where}")
+        self.status = status
+        self.headers = headers
 
 
 class RetryPolicy:
@@ -58,8 +68,10 @@ def classify(exc: BaseException) -> tuple[bool, float | None]:
         response = exc.response
         return (response is not None and response.status_code in RETRYABLE_STATUS,
                 _retry_after(response.headers if response is not None else None))
-    if isinstance(exc, requests.RequestException):
+    if isinstance(exc, requests.RequestException | urllib3.exceptions.HTTPError):
         return True, None
+    if isinstance(exc, HTTPStatusError):
+        return exc.status in RETRYABLE_STATUS, _retry_after(exc.headers)
     if isinstance(exc, BlobStoreError):
         return exc.code in RETRYABLE_BLOB_CODES or exc.code.startswith("HTTP5"), None
     if isinstance(exc, ConnectionError | TimeoutError):

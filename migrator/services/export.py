@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-import requests
-from django.db import transaction
+import urllib3
+from django.db import connection, transaction
 
 from blobstore.base import BlobStore, BlobStoreError, CopyStatus
 from blobstore.factory import store_for_connection
@@ -32,8 +32,8 @@ from jobs.runner import JobContext
 from migrator import coco
 from migrator.cv import cv_call, cv_client, cv_connection
 from migrator.models import ExportItem
-from migrator.retry import RetryPolicy, with_retries
-from migrator.services.fetch import NotAnImage, SourceExpired, download, probe, sniff
+from migrator.retry import HTTPStatusError, RetryPolicy, with_retries
+from migrator.services.fetch import NotAnImage, SourceExpired, download, http_pool, probe, sniff
 from workspaces.models import Connection, Workspace
 
 PAGE = 256
@@ -81,9 +81,7 @@ class Exporter:
         self.folder = params.get("folder") or ""
         self.destination = f"{self.storage.container}/{self.folder}"
         self.policy = RetryPolicy()
-        self.session = requests.Session()
-        self.session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=CONCURRENCY * 2))
-        self.session.mount("https://", requests.adapters.HTTPAdapter(pool_maxsize=CONCURRENCY * 2))
+        self.sources = http_pool(CONCURRENCY * 2)
         self.refresh_lock = threading.Lock()
         self.row_pks: dict[str, int] = {}
         self.server_copy = self.store.server_copy
@@ -115,13 +113,13 @@ class Exporter:
                 url = self.fresh_url(image_id)
             except NotAnImage as exc:
                 return CopyResult(image_id, error=str(exc))
-            except (BlobStoreError, requests.RequestException, OSError) as exc:
+            except (BlobStoreError, HTTPStatusError, urllib3.exceptions.HTTPError, OSError) as exc:
                 return CopyResult(image_id, error=f"{type(exc).__name__}: {exc}"[:400])
         raise AssertionError("unreachable")
 
     def _copy(self, image_id: str, url: str) -> CopyResult:
         if self.server_copy:
-            size, head = with_retries(lambda: probe(self.session, url), self.policy)
+            size, head = with_retries(lambda: probe(self.sources, url), self.policy)
             ext, _ = sniff(head)
             name = f"{self.folder}images/{image_id}{ext}"
             try:
@@ -146,7 +144,7 @@ class Exporter:
                 return CopyResult(image_id, name, error=f"server-side copy ended {status}")
             # "success" is the storage service's own verification of the copy.
             return CopyResult(image_id, name, size)
-        data = with_retries(lambda: download(self.session, url), self.policy)
+        data = with_retries(lambda: download(self.sources, url), self.policy)
         ext, content_type = sniff(data[:32])
         name = f"{self.folder}images/{image_id}{ext}"
         with_retries(lambda: self.store.put(name, data, content_type), self.policy)
@@ -264,12 +262,14 @@ class Exporter:
         rows = []
         for result in results:
             self.counts["failed" if result.error else "copied"] += 1
-            rows.append(ExportItem(
-                pk=self.row_pks[result.image_id], blob_name=result.blob_name, size=result.size,
-                error=result.error[:500],
-                status=ExportItem.Status.FAILED if result.error else ExportItem.Status.COPIED,
-            ))
-        ExportItem.objects.bulk_update(rows, ["status", "blob_name", "size", "error"], batch_size=500)
+            status = ExportItem.Status.FAILED if result.error else ExportItem.Status.COPIED
+            rows.append((status.value, result.blob_name, result.size, result.error[:500], self.row_pks[result.image_id]))
+        # One prepared statement run per row: Django's bulk_update builds a CASE expression per
+        # row and field, which cost more main-thread time than the copies themselves.
+        table = connection.ops.quote_name(ExportItem._meta.db_table)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET status = %s, blob_name = %s, size = %s, error = %s "  # noqa: S608
+                               "WHERE id = %s", rows)
 
     def tick(self, total: int, begin: float) -> None:
         done = self.counts["copied"] + self.counts["already_copied"] + self.counts["failed"]
