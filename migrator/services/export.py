@@ -11,7 +11,9 @@ copy is verified, never silently skipped, with clamped boxes and dense ids.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
 import tempfile
 import threading
 import time
@@ -39,6 +41,7 @@ from workspaces.models import Connection, Workspace
 PAGE = 256
 CONCURRENCY = 16
 COPY_DEADLINE_SECONDS = 300
+_END = object()  # the lister's "no more pages"
 UNREACHABLE_SOURCE = {"CannotVerifyCopySource", "BlobNotFound", "NotSupported", "HTTP404"}
 
 
@@ -189,41 +192,66 @@ class Exporter:
         self.store.put(report_name, json.dumps(report, indent=2).encode(), "application/json")
         return report
 
-    def copy_all(self, total: int) -> None:
-        seen: set[str] = set()
+    def list_pages(self, pages: queue.Queue, stop: threading.Event) -> None:
+        """Lister thread: pages of images in a stable order, ahead of the copies (never starves them)."""
         skip = 0
-        last_report = 0.0
-        begin = time.monotonic()
-        pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="export")
-        pending: dict[Future, str] = {}
         try:
-            while True:
+            while not stop.is_set():
                 page = self.call(lambda s=skip: self.client.get_images(
                     self.project_id, tagging_status="All", order_by="Oldest", take=PAGE, skip=s))
                 skip += len(page)
-                fresh = [image for image in page if image.id not in seen]
-                seen.update(image.id for image in fresh)
-                for image_id, url in self.record_listing(fresh, start=self.counts["listed"]):
-                    pending[pool.submit(self.copy_one, image_id, url)] = image_id
-                self.counts["listed"] += len(fresh)
-                last_page = len(page) < PAGE
-                # Drain until few copies are left (or all, after the last page); listing the
-                # next page overlaps with the copies still running.
-                while pending and (last_page or len(pending) > CONCURRENCY * 2):
-                    done, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                pages.put(page)
+                if len(page) < PAGE:
+                    break
+            pages.put(_END)
+        except BaseException as exc:  # noqa: BLE001 (handed to the main thread, which raises it)
+            pages.put(exc)
+
+    def copy_all(self, total: int) -> None:
+        seen: set[str] = set()
+        last_report = 0.0
+        begin = time.monotonic()
+        pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="export")
+        pages: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+        threading.Thread(target=self.list_pages, args=(pages, stop), name="export-lister", daemon=True).start()
+        pending: dict[Future, str] = {}
+        listed_all = False
+        try:
+            while not listed_all or pending:
+                # Keep a few pages' worth of copies queued; take the next page as soon as it is listed.
+                if not listed_all and len(pending) <= CONCURRENCY * 8:
+                    try:
+                        page = pages.get(timeout=0.05 if pending else None)
+                    except queue.Empty:
+                        page = None
+                    if page is _END:
+                        listed_all = True
+                    elif isinstance(page, BaseException):
+                        raise page
+                    elif page is not None:
+                        fresh = [image for image in page if image.id not in seen]
+                        seen.update(image.id for image in fresh)
+                        for image_id, url in self.record_listing(fresh, start=self.counts["listed"]):
+                            pending[pool.submit(self.copy_one, image_id, url)] = image_id
+                        self.counts["listed"] += len(fresh)
+                        continue
+                if pending:
+                    wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
                     time.sleep(0.05)  # let a few more finish: one checkpoint write per batch
-                    done = {f for f in pending if f.done()}
+                    done = [f for f in pending if f.done()]
                     self.record_results([f.result() for f in done])
                     for f in done:
                         pending.pop(f)
-                    if time.monotonic() - last_report > 0.5 or not pending:
-                        self.tick(max(total, self.counts["listed"]), begin)
-                        last_report = time.monotonic()
-                self.tick(max(total, self.counts["listed"]), begin)
-                if last_page:
-                    break
+                if time.monotonic() - last_report > 0.5 or (listed_all and not pending):
+                    self.tick(max(total, self.counts["listed"]), begin)
+                    last_report = time.monotonic()
         finally:
             # Stop at once on cancel: queued copies are dropped, running ones finish their call.
+            stop.set()
+            with contextlib.suppress(queue.Empty):
+                while True:  # unblock a lister waiting to hand over a page, so that it sees ``stop``
+                    pages.get_nowait()
             pool.shutdown(wait=False, cancel_futures=True)
 
     def record_listing(self, images: list, start: int) -> Iterator[tuple[str, str]]:
