@@ -10,6 +10,7 @@ urlpatterns = [
     path("datasets/register/", views.dataset_register, name="dataset_register"),
     path("datasets/<str:name>/", views.dataset_detail, name="dataset"),
     path("datasets/<str:name>/delete/", views.dataset_delete, name="dataset_delete"),
+    path("datasets/<str:name>/gallery/<int:image_id>.jpg", views.dataset_thumbnail, name="dataset_thumbnail"),
     path("models/", views.model_list, name="models"),
     path("models/train/", views.model_train, name="model_train"),
     path("models/compare/", views.model_compare, name="model_compare"),

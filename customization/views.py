@@ -15,6 +15,13 @@ from customization.forms import RegisterDatasetForm, TrainForm, TryForm
 from customization.models import ModelRecord
 from customization.services.datasets import dataset_records, minimum_budget_hours
 from customization.services.drawing import prediction_png
+from customization.services.gallery import (
+    GalleryError,
+    GalleryNotFound,
+    gallery_forget,
+    gallery_page,
+    gallery_thumbnail,
+)
 from customization.services.training import prediction_path
 from jobs.errors import JobError
 from jobs.selectors import job_get_for_member
@@ -72,11 +79,34 @@ def dataset_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
             if exc.status == 404:
                 raise Http404("No such dataset") from exc
             error = exc.message
+    gallery, gallery_error = None, ""
+    if dataset:
+        try:
+            gallery = gallery_page(workspace=request.workspace, name=name, dataset=dataset,
+                                   category=request.GET.get("category", ""), page=request.GET.get("page", 1))
+        except GalleryError as exc:
+            gallery_error = exc.message
     record = dataset_records(request.workspace).get(name)
     counts = sorted((record.per_category if record else {}).items(), key=lambda kv: -kv[1])
-    return render(request, "customization/dataset_detail.html", {
+    template = "customization/dataset_detail.html" + ("#gallery" if request.htmx else "")
+    return render(request, template, {
         "dataset": dataset, "record": record, "error": error, "name": name, "counts": counts,
-        "max_count": max([c for _, c in counts] or [1]) or 1})
+        "max_count": max([c for _, c in counts] or [1]) or 1, "gallery": gallery, "gallery_error": gallery_error})
+
+
+@workspace_view()
+@require_GET
+def dataset_thumbnail(request: WorkspaceRequest, name: str, image_id: int) -> HttpResponse:
+    try:
+        thumbnail = gallery_thumbnail(workspace=request.workspace, name=name, image_id=image_id,
+                                      version=request.GET.get("v", ""))
+    except GalleryNotFound as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(thumbnail.data, content_type="image/jpeg")
+    response["Cache-Control"] = thumbnail.cache_control
+    if thumbnail.problem:
+        response["X-Gallery-Problem"] = thumbnail.problem_header
+    return response
 
 
 @workspace_view(admin_only=True)
@@ -88,6 +118,7 @@ def dataset_delete(request: WorkspaceRequest, name: str) -> HttpResponse:
             raise VisionError("vision_not_configured", error)
         client.dataset_delete(name)
         request.workspace.datasets.filter(name=name).delete()
+        gallery_forget(workspace=request.workspace, name=name)
         messages.success(request, f"Dataset {name} deleted.")
     except VisionError as exc:
         messages.error(request, exc.message)

@@ -1,10 +1,12 @@
-"""Predictions drawn on the image with Pillow: per-class colours, labels readable on any background."""
+"""Predictions and dataset thumbnails drawn with Pillow: per-class colours, labels readable on any background."""
 
 from __future__ import annotations
 
 import colorsys
 import hashlib
 import io
+import textwrap
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +18,32 @@ def class_colour(name: str) -> tuple[int, int, int]:
     hue = int(hashlib.sha256(name.encode()).hexdigest()[:6], 16) / 0xFFFFFF
     r, g, b = colorsys.hsv_to_rgb(hue, 0.85, 0.95)
     return int(r * 255), int(g * 255), int(b * 255)
+
+
+def text_colour(colour: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Black or white, whichever reads better on ``colour``."""
+    luminance = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]
+    return (0, 0, 0) if luminance > 140 else (255, 255, 255)
+
+
+def draw_box(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float], label: str,
+             colour: tuple[int, int, int], width: int, font: ImageFont.ImageFont | ImageFont.FreeTypeFont) -> None:
+    """A box (x, y, w, h in pixels) in ``colour`` with a black edge, and its label on a filled tab."""
+    x, y, w, h = box
+    draw.rectangle([x, y, x + w, y + h], outline=(0, 0, 0), width=width + 2)
+    draw.rectangle([x, y, x + w, y + h], outline=colour, width=width)
+    if label:
+        draw_tab(draw, box, label, colour, width, font)
+
+
+def draw_tab(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float], label: str,
+             colour: tuple[int, int, int], width: int, font: ImageFont.ImageFont | ImageFont.FreeTypeFont) -> None:
+    """The label of a box on a tab filled with ``colour``: above the box, or inside it at the top edge."""
+    x, y = box[0], box[1]
+    left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
+    ty = y - (bottom - top) - 6 if y - (bottom - top) - 6 >= 0 else y + width
+    draw.rectangle([x, ty, x + right - left + 8, ty + bottom - top + 6], fill=colour, outline=(0, 0, 0))
+    draw.text((x + 4, ty + 3 - top), label, fill=text_colour(colour), font=font)
 
 
 @lru_cache(maxsize=256)
@@ -30,18 +58,9 @@ def _draw(path: str, mtime: float, objects: tuple, threshold: float) -> bytes:
     draw = ImageDraw.Draw(image)
     width = max(2, round(min(image.size) / 160))
     font = ImageFont.load_default(size=max(11, round(min(image.size) / 28)))
-    for name, confidence, (x, y, w, h) in objects:
-        if confidence < threshold:
-            continue
-        colour = class_colour(name)
-        draw.rectangle([x, y, x + w, y + h], outline=(0, 0, 0), width=width + 2)
-        draw.rectangle([x, y, x + w, y + h], outline=colour, width=width)
-        label = f"{name} {confidence:.0%}"
-        left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
-        ty = y - (bottom - top) - 6 if y - (bottom - top) - 6 >= 0 else y + width
-        draw.rectangle([x, ty, x + right - left + 8, ty + bottom - top + 6], fill=colour, outline=(0, 0, 0))
-        luminance = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]
-        draw.text((x + 4, ty + 3 - top), label, fill=(0, 0, 0) if luminance > 140 else (255, 255, 255), font=font)
+    for name, confidence, box in objects:
+        if confidence >= threshold:
+            draw_box(draw, box, f"{name} {confidence:.0%}", class_colour(name), width, font)
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
@@ -50,3 +69,62 @@ def _draw(path: str, mtime: float, objects: tuple, threshold: float) -> bytes:
 def prediction_png(path: Path, objects: list[dict], threshold: float) -> bytes:
     key = tuple((o["name"], round(o["confidence"], 4), tuple(o["box"])) for o in objects)
     return _draw(str(path), path.stat().st_mtime, key, round(threshold, 2))
+
+
+# --- Dataset gallery thumbnails ------------------------------------------------------------------
+
+THUMB_SIDE = 320
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    # 4:4:4 chroma keeps thin coloured lines their colour.
+    image.save(out, "JPEG", quality=85, subsampling=0, optimize=True)
+    return out.getvalue()
+
+
+def annotated_thumbnail(image: Image.Image, *, boxes: Sequence[tuple[str, float, float, float, float]],
+                        labels: Sequence[str], side: int = THUMB_SIDE) -> bytes:
+    """A JPEG ``side`` px on its long side (small images are enlarged) with the labels drawn.
+
+    ``boxes`` are (class name, x, y, w, h) relative to the image (0..1): drawn as boxes. Without
+    boxes, ``labels`` (classification) are drawn as colour tabs along the bottom edge.
+    """
+    image = image.convert("RGB")
+    scale = side / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    image = image.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(image)
+    # Thumbnails are shown at about 200 px: labels are drawn large enough to read there.
+    font = ImageFont.load_default(size=max(12, side // 20))
+    width = max(3, side // 80)
+    pixels = [(name, (x * image.width, y * image.height, w * image.width, h * image.height))
+              for name, x, y, w, h in boxes]
+    for name, box in pixels:  # every box first, then every label, so that no box hides a label
+        draw_box(draw, box, "", class_colour(name), width, font)
+    for name, box in pixels:
+        draw_tab(draw, box, name, class_colour(name), width, font)
+    if not boxes:
+        x, bottom = 4, image.height - 4
+        for name in dict.fromkeys(labels):  # each label once, in order
+            left, top, right, low = draw.textbbox((0, 0), name, font=font)
+            colour = class_colour(name)
+            draw.rectangle([x, bottom - (low - top) - 8, x + right - left + 10, bottom], fill=colour, outline=(0, 0, 0))
+            draw.text((x + 5, bottom - (low - top) - 4 - top), name, fill=text_colour(colour), font=font)
+            x += right - left + 14
+    return _jpeg(image)
+
+
+def placeholder_tile(reason: str, side: int = THUMB_SIDE) -> bytes:
+    """A grey 4:3 tile that says why the image could not be shown."""
+    image = Image.new("RGB", (side, side * 3 // 4), (236, 239, 244))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, image.width - 1, image.height - 1], outline=(185, 28, 28), width=2)
+    title = ImageFont.load_default(size=max(14, side // 14))
+    font = ImageFont.load_default(size=max(12, side // 20))
+    draw.text((12, 12), "Image unavailable", fill=(185, 28, 28), font=title)
+    lines = textwrap.wrap(reason, width=max(10, (side - 24) * 2 // font.size))
+    top = 24 + title.size
+    for number, line in enumerate(lines[: (image.height - top) // (font.size + 4)]):
+        draw.text((12, top + number * (font.size + 4)), line, fill=(27, 35, 51), font=font)
+    return _jpeg(image)
