@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
@@ -103,6 +104,11 @@ class Report:
         }
 
 
+# The exact types json.loads gives. Hot loops test ``type(v) in _NUMBERS`` (or ``type(v) is int``) first and
+# call _is_num/_is_int only for other types: the same answer, without a call per value.
+_NUMBERS = frozenset({int, float})
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -111,8 +117,21 @@ def _is_num(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _dense(ids: Collection[int], n: int) -> bool:
+    """Whether distinct integer ids are exactly 1..n: O(n), no sorted copy."""
+    return len(ids) == n and (n == 0 or (min(ids) == 1 and max(ids) == n))
+
+
+def _image_where(position: int, image_id: object, name: object) -> str:
+    return f"image id {image_id} ({name})" if name else f"images[{position}]"
+
+
 def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Report:
-    """Validate a parsed COCO document for the given annotation kind and purpose."""
+    """Validate a parsed COCO document for the given annotation kind and purpose.
+
+    One pass per list, keeping per image only its id (pointing at its entry) and annotation count,
+    per annotation one bit, and building the text of a place only when a problem is reported.
+    """
     report = Report(kind, purpose)
     quota = quota_for(kind, purpose)
     if not isinstance(coco, dict):
@@ -134,35 +153,37 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
         add("image_count", "error", f"{len(images)} images; a {purpose} dataset takes 1 to {quota.max_images:,}.",
             "Split the file or add images.")
     image_ids: dict[int, dict] = {}
+    min_dim, max_dim = quota.min_dim, quota.max_dim
     for position, image in enumerate(images):
-        where = f"images[{position}]"
         if not isinstance(image, dict):
-            add("image_not_object", "error", "An image entry is not an object.", "Each image must be a JSON object.", where)
+            add("image_not_object", "error", "An image entry is not an object.", "Each image must be a JSON object.",
+                f"images[{position}]")
             continue
         image_id = image.get("id")
         name = image.get("file_name")
-        where = f"image id {image_id} ({name})" if name else where
-        if not _is_int(image_id):
+        if not (type(image_id) is int or _is_int(image_id)):
             add("image_id_type", "error", "Image ids must be integers (1.0 is refused).",
-                "Number the images 1, 2, 3, ... as integers.", where)
+                "Number the images 1, 2, 3, ... as integers.", _image_where(position, image_id, name))
         elif image_id in image_ids:
-            add("image_id_duplicate", "error", "Two images share an id.", "Give every image its own id.", where)
+            add("image_id_duplicate", "error", "Two images share an id.", "Give every image its own id.",
+                _image_where(position, image_id, name))
         else:
             image_ids[image_id] = image
         if not name:
-            add("image_file_name", "error", "An image has no file_name.", "Add the blob path as file_name.", where)
+            add("image_file_name", "error", "An image has no file_name.", "Add the blob path as file_name.",
+                _image_where(position, image_id, name))
         if "coco_url" not in image and "absolute_url" not in image:
             add("image_url", "error", "An image has neither coco_url nor absolute_url, so the service cannot find it.",
-                "Add coco_url with the blob's URL (without SAS).", where)
+                "Add coco_url with the blob's URL (without SAS).", _image_where(position, image_id, name))
         width, height = image.get("width"), image.get("height")
-        if not (_is_num(width) and _is_num(height)):
+        if not ((type(width) in _NUMBERS or _is_num(width)) and (type(height) in _NUMBERS or _is_num(height))):
             add("image_size_missing", "error", "An image has no numeric width and height.",
-                "Add the image's pixel width and height.", where)
-        elif min(width, height) < quota.min_dim or max(width, height) > quota.max_dim:
+                "Add the image's pixel width and height.", _image_where(position, image_id, name))
+        elif width < min_dim or height < min_dim or width > max_dim or height > max_dim:
             add("image_size_range", "error",
                 f"Images must be {quota.min_dim} to {quota.max_dim:,} pixels on each side.",
-                "Resize the image, or leave it out.", f"{where}: {width}x{height}")
-    if image_ids and sorted(image_ids) != list(range(1, len(images) + 1)):
+                "Resize the image, or leave it out.", f"{_image_where(position, image_id, name)}: {width}x{height}")
+    if image_ids and not _dense(image_ids, len(images)):
         add("image_ids_dense", "error", "Image ids must be exactly 1..N (the service rejects gaps and other starts).",
             "Renumber the images 1..N and update image_id in the annotations.")
 
@@ -187,60 +208,73 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
             add("negative_category", "warning",
                 "A category is called Negative: Image Analysis has no negative class, it trains as an ordinary one.",
                 "Drop the category and its annotations unless you really want a class for 'nothing'.", where)
-    if category_names and sorted(category_names) != list(range(1, len(categories) + 1)):
+    if category_names and not _dense(category_names, len(categories)):
         add("category_ids_dense", "error", "Category ids must be exactly 1..N.", "Renumber the categories 1..N.")
     for name, count in seen_names.items():
         if count > 1:
             add("category_name_duplicate", "warning", "Two categories share a name.",
                 "Merge them: predictions will not tell them apart.", name)
 
-    # Annotations
-    ann_ids: set[int] = set()
-    per_image: Counter = Counter()
-    per_category: Counter = Counter()
+    # Annotations. Unique ids in 1..N are one bit each; the others (an error anyway) go in a set.
+    n_annotations = len(annotations)
+    ann_seen = bytearray(n_annotations + 1)
+    ann_in_range = 0
+    ann_other: set[int] = set()
+    per_image: dict[int, int] = {}
+    per_category: dict[int, int] = {}
     detection = kind == DETECTION
     for position, ann in enumerate(annotations):
         if not isinstance(ann, dict):
             add("annotation_not_object", "error", "An annotation is not an object.", "Fix the annotation.", f"annotations[{position}]")
             continue
         aid, image_id, cid = ann.get("id"), ann.get("image_id"), ann.get("category_id")
-        where = f"annotation id {aid} (image {image_id})"
-        if not _is_int(aid) or aid in ann_ids:
-            add("annotation_id", "error", "Annotation ids must be unique integers.", "Number the annotations 1..N.", where)
+        if not (type(aid) is int or _is_int(aid)):
+            fresh = False
+        elif 1 <= aid <= n_annotations:
+            fresh = not ann_seen[aid]
+            if fresh:
+                ann_seen[aid] = 1
+                ann_in_range += 1
         else:
-            ann_ids.add(aid)
-        if not _is_int(image_id) or image_id not in image_ids:
+            fresh = aid not in ann_other
+            ann_other.add(aid)
+        if not fresh:
+            add("annotation_id", "error", "Annotation ids must be unique integers.", "Number the annotations 1..N.",
+                f"annotation id {aid} (image {image_id})")
+        if not (type(image_id) is int or _is_int(image_id)) or image_id not in image_ids:
             add("annotation_image", "error", "An annotation points at an image that does not exist.",
-                "Fix image_id or remove the annotation.", where)
+                "Fix image_id or remove the annotation.", f"annotation id {aid} (image {image_id})")
             continue
-        if not _is_int(cid) or cid not in category_names:
+        if not (type(cid) is int or _is_int(cid)) or cid not in category_names:
             add("annotation_category", "error", "An annotation points at a category that does not exist.",
-                "Fix category_id or add the category.", where)
+                "Fix category_id or add the category.", f"annotation id {aid} (image {image_id})")
             continue
-        per_image[image_id] += 1
-        per_category[cid] += 1
+        per_image[image_id] = per_image.get(image_id, 0) + 1
+        per_category[cid] = per_category.get(cid, 0) + 1
         bbox = ann.get("bbox")
         if detection:
-            _check_box(report, bbox, image_ids[image_id], where)
+            _check_box(report, bbox, aid, image_id)
         elif bbox is not None:
             add("bbox_on_classification", "warning", "Classification annotations carry a bbox, which is ignored.",
-                "Register as object detection if the boxes matter, or drop them.", where)
-    if ann_ids and sorted(ann_ids) != list(range(1, len(annotations) + 1)):
+                "Register as object detection if the boxes matter, or drop them.", f"annotation id {aid} (image {image_id})")
+    if (ann_in_range or ann_other) and (ann_other or ann_in_range != n_annotations):
         add("annotation_ids_dense", "error", "Annotation ids must be exactly 1..N.", "Renumber the annotations 1..N.")
+    del ann_seen, ann_other
 
+    max_labels, max_regions = quota.max_labels_per_image, quota.max_regions_per_image
     for image_id, image in image_ids.items():
         count = per_image.get(image_id, 0)
-        where = f"image id {image_id} ({image.get('file_name')})"
         if count == 0:
             add("image_unannotated", "warning", "Images without annotations are not used for training.",
-                "Label them, or leave them out of the file.", where)
-        elif quota.max_labels_per_image and count > quota.max_labels_per_image:
+                "Label them, or leave them out of the file.", f"image id {image_id} ({image.get('file_name')})")
+        elif max_labels and count > max_labels:
             add("several_labels", "error",
                 "A classification image has several labels; Image Analysis trains multiclass classifiers only.",
-                "Keep one label per image (re-export with 'keep the first tag' or 'leave them out').", where)
-        elif quota.max_regions_per_image and count > quota.max_regions_per_image:
-            add("too_many_regions", "error", f"More than {quota.max_regions_per_image} boxes on an image.",
-                "Remove boxes or split the image.", where)
+                "Keep one label per image (re-export with 'keep the first tag' or 'leave them out').",
+                f"image id {image_id} ({image.get('file_name')})")
+        elif max_regions and count > max_regions:
+            add("too_many_regions", "error", f"More than {max_regions} boxes on an image.",
+                "Remove boxes or split the image.", f"image id {image_id} ({image.get('file_name')})")
 
     for cid, name in category_names.items():
         n = per_category.get(cid, 0)
@@ -255,22 +289,27 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
     return report
 
 
-def _check_box(report: Report, bbox: object, image: dict, where: str) -> None:
-    if not (isinstance(bbox, list | tuple) and len(bbox) == 4 and all(_is_num(v) for v in bbox)):
+def _check_box(report: Report, bbox: object, aid: object, image_id: object) -> None:
+    if not (isinstance(bbox, list | tuple) and len(bbox) == 4):
+        numeric = False
+    else:
+        left, top, width, height = bbox
+        numeric = ((type(left) in _NUMBERS or _is_num(left)) and (type(top) in _NUMBERS or _is_num(top))
+                   and (type(width) in _NUMBERS or _is_num(width)) and (type(height) in _NUMBERS or _is_num(height)))
+    if not numeric:
         report.add("bbox_missing", "error", "A detection annotation has no [left, top, width, height] bbox.",
-                   "Add the box, or register the file as classification.", where)
+                   "Add the box, or register the file as classification.", f"annotation id {aid} (image {image_id})")
         return
-    left, top, width, height = bbox
-    if any(v > 1 for v in bbox):
+    if left > 1 or top > 1 or width > 1 or height > 1:
         report.add("bbox_pixels", "error",
                    "Boxes look like pixels; Image Analysis needs boxes relative to the image size (0..1).",
                    "Divide left and width by the image width, top and height by its height "
-                   "(Visionport's exports write both flavours).", f"{where}: {list(bbox)}")
+                   "(Visionport's exports write both flavours).", f"annotation id {aid} (image {image_id}): {list(bbox)}")
         return
     if not (0 <= left < 1 and 0 <= top < 1 and 0 < width <= 1 and 0 < height <= 1
             and left + width <= 1 + 1e-9 and top + height <= 1 + 1e-9):
         report.add("bbox_range", "error", "A box lies partly outside the image or has no area.",
-                   "Clamp boxes into the image; drop empty ones.", f"{where}: {list(bbox)}")
+                   "Clamp boxes into the image; drop empty ones.", f"annotation id {aid} (image {image_id}): {list(bbox)}")
 
 
 def sas_expiry(sas: str) -> datetime | None:

@@ -193,3 +193,11 @@ def azurite() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}/{AZURITE_ACCOUNT}"
     os.killpg(process.pid, signal.SIGTERM)
     process.wait(timeout=10)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove this session's state directory (tests/settings.py made it), unless the caller chose one."""
+    if os.environ.get("VISIONPORT_TEST_VAR_DIR_OWNED") and not hasattr(session.config, "workerinput"):
+        import shutil
+
+        shutil.rmtree(settings.VAR_DIR, ignore_errors=True)

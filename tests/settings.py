@@ -7,7 +7,11 @@ import os
 from pathlib import Path
 
 _BASE = Path(__file__).resolve().parent.parent
-os.environ.setdefault("VISIONPORT_VAR_DIR", str(_BASE / "var" / "test"))
+# One state directory per test session (SQLite files, blobs, sandbox models), so that two test
+# runs on one machine never share a database file; tests/conftest.py removes it at the end.
+if "VISIONPORT_VAR_DIR" not in os.environ:
+    os.environ["VISIONPORT_VAR_DIR"] = str(_BASE / "var" / f"test-{os.getpid()}")
+    os.environ["VISIONPORT_TEST_VAR_DIR_OWNED"] = "1"
 os.environ.setdefault(
     "JOB_EXTRA_KINDS",
     "test_count=tests.jobkinds.count,test_crash=tests.jobkinds.crash,test_expected=tests.jobkinds.expected_failure",
@@ -16,8 +20,9 @@ os.environ.setdefault(
 os.environ.setdefault("CELERY_QUEUE", f"visionport-test-{os.getpid()}")
 # The sandbox's training tasks go to the same queue, so the one test worker runs them too.
 os.environ.setdefault("SANDBOX_TRAINING_QUEUE", os.environ["CELERY_QUEUE"])
-# Tiny budgets must still train in tests, on a loaded 2-core machine.
-os.environ.setdefault("SANDBOX_TRAINER_CONFIG", '{"min_steps": 1, "threads": 1, "batch_size": 8}')
+# Tiny budgets must still train in tests, on a loaded 2-core machine; models named "diverge-..." get an
+# absurd learning rate, so that their training diverges (tests/sandbox_vision/test_diverged.py).
+os.environ.setdefault("SANDBOX_TRAINER_CONFIG", '{"min_steps": 1, "threads": 1, "batch_size": 8, "byModelNamePrefix": {"diverge-": {"lr": 1e12}}}')
 os.environ.setdefault("JOB_HEARTBEAT_SECONDS", "1")
 os.environ.setdefault("JOB_LOST_AFTER_SECONDS", "4")
 # The live server listens on a port chosen once per session, so the Celery worker (another process)

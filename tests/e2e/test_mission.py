@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import connect_to_sandbox
+from tests.conftest import ARTIFACTS, connect_to_sandbox
 from tests.e2e.conftest import log_in, shot
 from tests.migrator.cvproject import detection_project
 
@@ -48,11 +50,18 @@ def test_the_whole_mission(page: Page, live_server, tx_personas, celery_worker, 
     expect(page.locator("#metrics")).to_contain_text("mAP@50")
     shot(page, "33-model-evaluation")
 
-    page.click("text=Try it out")
-    page.set_input_files("#id_image", str(sample))
-    page.click("#try-form button[type=submit]")
-    expect(page.locator("#job-live")).to_have_attribute("data-status", "succeeded", timeout=60_000)
-    expect(page.locator("#prediction-image")).to_be_visible()
+    latencies = []  # upload to boxes on screen: the first includes loading the model on the worker
+    for _ in range(2):
+        page.click("nav.mainnav >> text=Try it out")
+        page.set_input_files("#id_image", str(sample))
+        began = time.monotonic()
+        page.click("#try-form button[type=submit]")
+        expect(page.locator("#job-live")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+        expect(page.locator("#prediction-image")).to_be_visible()
+        page.wait_for_function("document.querySelector('#prediction-image').complete")
+        latencies.append(round(time.monotonic() - began, 2))
+    (ARTIFACTS / "try-it-out-latency.txt").write_text(
+        f"upload to rendered boxes, seconds: first {latencies[0]}, second {latencies[1]}\n")
     page.locator("#threshold").evaluate(
         "el => { el.value = 5; el.dispatchEvent(new Event('input', {bubbles: true})); }")
     expect(page.locator("#threshold-value")).to_have_text("5%")

@@ -36,6 +36,7 @@ KINDS = {k.value for k in VisionModel.Kind}
 HEARTBEAT_SECONDS = 1.0  # how often a run checks for a cancel and shows it is alive
 LOST_AFTER_SECONDS = 120  # a run silent this long is considered lost
 SPLIT_FRACTION = 0.2
+PREFIX_KEY = "byModelNamePrefix"  # in SANDBOX_TRAINER_CONFIG: trainer changes per model name prefix
 
 
 def enqueue(task: Any, object_id: object, on_error: Callable[[str], None]) -> None:
@@ -230,6 +231,34 @@ def _trainer() -> Any:
     return trainer
 
 
+def trainer_changes(model_name: str) -> tuple[dict[str, Any], str]:
+    """SANDBOX_TRAINER_CONFIG's changes for this model, and where its learning rate comes from.
+
+    Its optional ``"byModelNamePrefix"`` object maps model name prefixes to more changes: the
+    longest prefix the name starts with applies on top of the others (e.g. an absurd "lr" for
+    models named "diverge-...", so that a run fails the way a real one can).
+    """
+    changes = dict(conf.trainer_overrides())
+    by_prefix = changes.pop(PREFIX_KEY, None) or {}
+    if not isinstance(by_prefix, dict) or not all(isinstance(v, dict) for v in by_prefix.values()):
+        raise ValueError(f'"{PREFIX_KEY}" must map model name prefixes to objects of trainer changes.')
+    lr_from = "SANDBOX_TRAINER_CONFIG" if "lr" in changes else ""
+    prefix = max((p for p in by_prefix if model_name.startswith(p)), key=len, default=None)
+    if prefix is not None:
+        changes.update(by_prefix[prefix])
+        if "lr" in by_prefix[prefix]:
+            lr_from = f"SANDBOX_TRAINER_CONFIG's {PREFIX_KEY} entry '{prefix}'"
+    return changes, lr_from
+
+
+def _diverged_hint(lr: float, lr_from: str) -> str:
+    """What to do about a diverged run, from where its learning rate came from."""
+    if lr_from:
+        return f"This model's learning rate ({lr:g}) comes from {lr_from}: lower it there and train again."
+    return (f"The trainer's default learning rate ({lr:g}) diverged on this dataset: check its labels and boxes, "
+            'or set a lower "lr" in SANDBOX_TRAINER_CONFIG, then train again.')
+
+
 def _train(model: VisionModel, should_stop: Callable[[], bool], clock: _Clock) -> None:
     """The run proper: raises Cancelled or RunFailed, or records the success."""
     trainer = _trainer()
@@ -256,7 +285,7 @@ def _train(model: VisionModel, should_stop: Callable[[], bool], clock: _Clock) -
         raise Cancelled
     extra: dict[str, Any] = {}
     try:
-        overrides = conf.trainer_overrides()
+        overrides, lr_from = trainer_changes(model.name)
         if overrides:
             extra["config"] = trainer.default_config(kind, **overrides)
     except (TypeError, ValueError, AttributeError) as exc:
@@ -272,7 +301,8 @@ def _train(model: VisionModel, should_stop: Callable[[], bool], clock: _Clock) -
     except trainer.NotEnoughBudget as exc:
         raise RunFailed("notEnoughBudget", str(exc)) from exc
     except trainer.TrainingDiverged as exc:
-        raise RunFailed("diverged", str(exc)) from exc
+        lr = extra["config"].lr if "config" in extra else trainer.default_config(kind).lr
+        raise RunFailed("diverged", f"{exc} {_diverged_hint(lr, lr_from)}") from exc
     except trainer.DatasetError as exc:
         raise RunFailed("datasetCorrupt", str(exc)) from exc
     clock.stop()
