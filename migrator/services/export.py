@@ -122,8 +122,7 @@ class Exporter:
 
     def _copy(self, image_id: str, url: str) -> CopyResult:
         if self.server_copy:
-            size, head = with_retries(lambda: probe(self.sources, url), self.policy)
-            ext, _ = sniff(head)
+            size, ext, _ = with_retries(lambda: probe(self.sources, url), self.policy)
             name = f"{self.folder}images/{image_id}{ext}"
             try:
                 status = with_retries(lambda: self.store.start_copy(name, url), self.policy)
