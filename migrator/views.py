@@ -18,6 +18,8 @@ from migrator.services.export import default_folder, storage_for
 from workspaces.http import WorkspaceRequest, workspace_view
 from workspaces.selectors import connections_by_kind
 
+INLINE_TYPES = {"application/json", "text/plain", "image/jpeg", "image/png", "image/gif", "image/bmp", "image/webp"}
+
 
 @workspace_view()
 @require_GET
@@ -65,6 +67,7 @@ def storage_file(request: WorkspaceRequest, name: str) -> HttpResponse:
         raise Http404(str(exc)) from exc
     content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response = HttpResponse(data, content_type=content_type)
-    if request.GET.get("download"):
+    # Only inert types open in the browser: storage may hold HTML or SVG that would run as our origin.
+    if request.GET.get("download") or content_type not in INLINE_TYPES:
         response["Content-Disposition"] = f'attachment; filename="{name.rsplit("/", 1)[-1]}"'
     return response

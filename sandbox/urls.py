@@ -3,11 +3,12 @@ Vision answers at the host root, as its sample client drops any endpoint path (w
 
 from __future__ import annotations
 
-from django.urls import include, re_path
+from django.urls import include, path, re_path
 
 from sandbox.http import cv_endpoint
 from sandbox.views import images, labels, projects, tags, uploads
 from sandbox.views.fallback import not_found
+from sandbox.views_settings import faults_page
 from sandbox.vision.views import analyze, datasets, models
 from sandbox.vision.views.common import vision_api, vision_not_found
 
@@ -77,6 +78,7 @@ vision_patterns = [
 ]
 
 urlpatterns = [
+    path("sandbox-settings/", faults_page, name="sandbox_faults"),
     re_path(r"^sandbox/customvision/(?P<version>v3\.4-preview|v3\.3)/training/", include(cv_patterns)),
     *vision_patterns,
 ]

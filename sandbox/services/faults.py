@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import asdict, dataclass
+from datetime import datetime
 
 from django.utils import timezone
 
@@ -103,3 +104,13 @@ def faults_set(
 
 def faults_clear() -> FaultConfig:
     return faults_set(latency_ms=0, tps_limit=0, retry_after=True, error_rate=0, drop_rate=0)
+
+
+def faults_changed_at() -> datetime | None:
+    """When the settings were last changed (None while they never were)."""
+    return SandboxFaults.objects.filter(pk=1).values_list("updated", flat=True).first()
+
+
+def faults_allowed_for(user: object) -> bool:
+    """Whether ``user`` may see and change the faults: staff only, as they are one per installation."""
+    return bool(getattr(user, "is_active", False) and (user.is_staff or user.is_superuser))  # type: ignore[attr-defined]
