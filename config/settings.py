@@ -151,6 +151,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu polls the folder every second by default: a prediction would wait up to 1 s to start.
+        "polling_interval": float(env("CELERY_FILESYSTEM_POLLING_INTERVAL", "0.2")),
     }
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "visionport")
 CELERY_TASK_IGNORE_RESULT = True  # job state lives in the Job table, not a result backend

@@ -316,6 +316,8 @@ def sas_expiry(sas: str) -> datetime | None:
     values = parse_qs(sas.lstrip("?")).get("se")
     if not values:
         return None
+    if values[0].isdigit():  # Visionport's local storage signs with a Unix time (blobstore.signing)
+        return datetime.fromtimestamp(int(values[0]), UTC)
     try:
         return datetime.fromisoformat(values[0].replace("Z", "+00:00")).astimezone(UTC)
     except ValueError:

@@ -66,6 +66,13 @@ class Job(models.Model):
         return self.status in self.ACTIVE
 
     @property
+    def poll_interval(self) -> str:
+        """How often an open job page asks for news (htmx trigger): every 500 ms in a job's first
+        15 seconds, when most jobs that are short (a prediction) end, then every 2 s."""
+        young = self.created_at and (timezone.now() - self.created_at).total_seconds() < 15
+        return "500ms" if young else "2s"
+
+    @property
     def can_cancel(self) -> bool:
         return self.is_active and not self.cancel_requested
 

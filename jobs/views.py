@@ -59,6 +59,17 @@ class _Echo:
         return value
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A text cell a spreadsheet will not run as a formula (OWASP "CSV injection"): a project or
+    tag name such as ``=HYPERLINK(...)`` comes from the Custom Vision resource, not from us."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 @workspace_view()
 @require_GET
 def job_history_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
@@ -72,14 +83,14 @@ def job_history_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
     def rows():
         yield writer.writerow(header)
         for job in jobs.iterator(chunk_size=500):
-            yield writer.writerow([
+            yield writer.writerow([_cell(v) for v in (
                 job.id, job.kind, job.target, job.actor.username if job.actor else "", job.status,
                 job.created_at.isoformat(), job.started_at.isoformat() if job.started_at else "",
                 job.finished_at.isoformat() if job.finished_at else "",
                 round(job.duration.total_seconds(), 1) if job.duration else "",
                 job.progress_done, job.progress_total, job.error_code, job.error_message,
                 job.attempts, job.retry_of_id or "",
-            ])
+            )])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     name = f"jobs-{request.workspace.name}.csv".replace(" ", "-").replace('"', "")

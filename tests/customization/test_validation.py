@@ -97,3 +97,14 @@ def test_a_sas_must_outlive_the_budget(hours, ok):
     report = Report(DETECTION, "training")
     check_sas_expiry(report, f"sv=2024&se={expiry}&sp=rl&sig=x", budget_hours=5)
     assert report.ok is ok
+
+
+@pytest.mark.parametrize(("hours", "ok"), [(2, False), (200, True)])
+def test_a_local_storage_token_expiry_is_read_too(settings, hours, ok):
+    from blobstore.signing import container_token
+    from customization.validation import Report
+
+    report = Report(DETECTION, "training")
+    check_sas_expiry(report, container_token("storage", "ws/exports/", hours * 3600), budget_hours=5)
+    assert report.ok is ok
+    assert "sas_no_expiry" not in report.groups

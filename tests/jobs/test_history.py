@@ -102,6 +102,17 @@ def test_it_exports_the_filtered_list_as_csv(client, personas, jobs):
     assert rows[0]["duration_seconds"] == "21.0"
 
 
+def test_csv_cells_never_start_a_spreadsheet_formula(client, personas, jobs):
+    Job.objects.filter(pk=jobs[0].pk).update(target='=HYPERLINK("http://evil","x")', error_message="-1+2")
+    login(client, personas.alice)
+    response = client.get(reverse("jobs:history_csv", kwargs={"ws_id": personas.workspace.pk}))
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))}
+    row = rows[str(jobs[0].pk)]
+    assert row["target"] == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert row["error_message"] == "'-1+2"
+    assert rows[str(jobs[1].pk)]["target"] == "target-1"  # ordinary text untouched
+
+
 def test_the_row_fragment_polls_only_while_active(client, personas, jobs):
     login(client, personas.alice)
     running = jobs[3]
@@ -126,6 +137,16 @@ def test_the_job_page_and_its_live_fragment(client, personas, jobs):
     assert "<html" not in fragment
     assert fragment.strip().startswith('<div id="job-live"')
     assert 'hx-trigger="every 2s' in fragment
+
+
+def test_a_young_job_page_polls_faster(client, personas):
+    job = Job.objects.create(workspace=personas.workspace, actor=personas.alice, kind="predict",
+                             status=Job.Status.RUNNING)
+    login(client, personas.alice)
+    url = reverse("jobs:detail", kwargs={"ws_id": personas.workspace.pk, "job_id": job.pk})
+    assert 'hx-trigger="every 500ms' in client.get(url, headers={"HX-Request": "true"}).content.decode()
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=16))
+    assert 'hx-trigger="every 2s' in client.get(url, headers={"HX-Request": "true"}).content.decode()
 
 
 def test_error_detail_is_for_admins_only(client, personas):
