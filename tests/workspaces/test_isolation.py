@@ -36,6 +36,7 @@ def _build(route: str, personas, job: Job) -> str:
         "<uuid:project_id>": "11111111-2222-3333-4444-555555555555",
         "<path:name>": "exports/train.json",
         "<str:name>": "some-dataset",
+        "<int:image_id>": 1,
     }
     for placeholder, value in values.items():
         route = route.replace(placeholder, str(value))
