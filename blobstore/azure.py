@@ -29,7 +29,7 @@ from azure.storage.blob import (
     generate_container_sas,
 )
 
-from blobstore.base import BlobInfo, BlobStoreError, CopyStatus
+from blobstore.base import BlobInfo, BlobStoreError, CopyStatus, explain_code
 from blobstore.rest import BlobRest
 
 T = TypeVar("T")
@@ -50,31 +50,6 @@ def explain(exc: AzureError, where: str, auth: str = "account_key") -> BlobStore
         code = "BlobNotFound"
     message = getattr(exc, "reason", None) or str(exc).splitlines()[0]
     return explain_code(code, getattr(exc, "status_code", None), message, where, auth)
-
-
-def explain_code(code: str, status: int | None, message: str, where: str, auth: str = "account_key") -> BlobStoreError:
-    """An error code of the Blob service, as a message a user can act on.
-
-    Azure answers a bad shared-key signature with AuthenticationFailed, Azurite with
-    AuthorizationFailure; with a key (not a SAS) both mean the key is wrong.
-    """
-    if code == "ContainerNotFound":
-        return BlobStoreError("ContainerNotFound", f"The container does not exist ({where}). Create it, or check its name.")
-    if code == "BlobNotFound" or (status == 404 and not code):
-        return BlobStoreError("BlobNotFound", f"Not found ({where}).")
-    if code == "AuthenticationFailed" or (code == "AuthorizationFailure" and auth != "sas"):
-        return BlobStoreError(
-            "AuthenticationFailed",
-            f"The storage account rejected the credentials ({where}): the key, SAS token or "
-            "connection string is wrong, expired, or for another account.",
-        )
-    if code in ("AuthorizationPermissionMismatch", "AuthorizationFailure", "AuthorizationResourceTypeMismatch"):
-        return BlobStoreError(
-            code,
-            f"The credentials lack a permission ({where}). A SAS token needs read, write, list, "
-            "delete and create on the container (and the container resource type).",
-        )
-    return BlobStoreError(code or f"HTTP{status or ''}", f"Storage error ({where}): {message}")
 
 
 class AzureBlobStore:

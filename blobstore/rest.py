@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import urllib3
 
-from blobstore.base import BlobStoreError
+from blobstore.base import BlobStoreError, explain_code
 
 API_VERSION = "2021-08-06"
 _STANDARD_HEADERS = ("content-encoding", "content-language", "content-length", "content-md5", "content-type",
@@ -77,8 +77,6 @@ class BlobRest:
         return response
 
     def _error(self, response: urllib3.BaseHTTPResponse, where: str) -> BlobStoreError:
-        from blobstore.azure import explain_code  # noqa: PLC0415 (azure.py imports this module)
-
         code = response.headers.get("x-ms-error-code") or ""
         message = response.headers.get("x-ms-error-message") or response.reason or ""
         if not code and b"<Code>" in response.data:

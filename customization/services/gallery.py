@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
@@ -39,6 +39,7 @@ from PIL import Image, UnidentifiedImageError
 from blobstore.base import BlobStoreError
 from customization.client import VisionClient, VisionError
 from customization.services.drawing import THUMB_SIDE, annotated_thumbnail, class_colour, placeholder_tile
+from customization.validation import sas_expiry
 from jobs.errors import JobError
 from migrator.services.export import storage_for
 from workspaces.endpoints import validate_endpoint
@@ -140,19 +141,6 @@ def without_query(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
-def _sas_expiry(sas: str) -> datetime | None:
-    """``se`` of an Azure SAS (ISO time) or of a local container token (unix seconds)."""
-    value = (parse_qs(sas.lstrip("?")).get("se") or [""])[0]
-    try:
-        return datetime.fromtimestamp(int(value), UTC)
-    except ValueError:
-        pass
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-    except ValueError:
-        return None
-
-
 @dataclass(frozen=True)
 class Access:
     """How to read a dataset's URLs: ``sas`` is appended to URLs under ``base`` only."""
@@ -201,7 +189,7 @@ def fetch(url: str, access: Access, limit: int) -> bytes:
     except ValidationError as exc:
         raise Unreadable(f"Not read: {exc.messages[0]}") from exc
     signed = access.signs(url)
-    expiry = _sas_expiry(access.sas) if signed else None
+    expiry = sas_expiry(access.sas) if signed else None
     if expiry and expiry < datetime.now(UTC):
         raise Unreadable(f"The SAS token expired at {expiry:%Y-%m-%d %H:%M} UTC: renew it in Settings.")
     try:
