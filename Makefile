@@ -13,14 +13,14 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-trainer.txt
 
 venv: $(STAMP)
 
-## Start web, worker and beat in the foreground (Ctrl-C stops all).
+## Start the broker, web, workers, beat and the trainer in the foreground (Ctrl-C stops all).
 run: venv
 	@$(BIN)/python manage.py migrate --noinput -v0
 	@$(BIN)/python manage.py collectstatic --noinput -v0
 	@$(BIN)/python manage.py bootstrap
 	@$(BIN)/python manage.py seed_sandbox
-	@echo "Visionport is starting on http://$${VISIONPORT_BIND:-127.0.0.1:8000}/ (Ctrl-C stops web, worker and beat)"
-	@$(BIN)/honcho start -f Procfile
+	@echo "Visionport is starting on http://$${VISIONPORT_BIND:-127.0.0.1:8000}/ (Ctrl-C stops everything)"
+	@exec $(BIN)/python -m config.supervisor Procfile
 
 ## Run the whole test suite (unit, integration with a real Celery worker, browser end-to-end).
 test: venv

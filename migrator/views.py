@@ -43,8 +43,10 @@ def project_detail(request: WorkspaceRequest, project_id: uuid.UUID) -> HttpResp
     except JobError as exc:
         if exc.code == "cv_project_not_found":
             raise Http404(exc.message) from exc
+        # 502 when Custom Vision failed; a workspace without the connection is no gateway failure.
+        status = 200 if exc.code == "cv_not_configured" else 502
         return render(request, "migrator/project_list.html", {"error": exc.message, "projects": [],
-                      "connection": connections_by_kind(workspace=request.workspace)["custom_vision"]}, status=502)
+                      "connection": connections_by_kind(workspace=request.workspace)["custom_vision"]}, status=status)
     summary = detail.summary
     form = ExportForm(request.POST or None, initial={"folder": default_folder(summary.name, summary.id)})
     if request.method == "POST" and form.is_valid():

@@ -82,6 +82,30 @@ def connect_to_sandbox(workspace: Workspace, base_url: str, *, storage_container
     )
 
 
+# --- The embedded broker (a real Redis on a Unix socket), when no CELERY_BROKER_URL is set ------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def embedded_broker() -> Iterator[None]:
+    """Start the session's own embedded Redis, as `make run` does, unless a broker URL is given."""
+    if not settings.EMBEDDED_BROKER:
+        yield
+        return
+    from config.embedded_broker import server_command, wait_ready
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    socket_path = Path(settings.EMBEDDED_BROKER_SOCKET)
+    log = (ARTIFACTS / "embedded-broker.log").open("a")
+    process = subprocess.Popen(
+        server_command(Path(settings.BROKER_DIR), socket_path),
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    wait_ready(socket_path)
+    yield
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=10)
+
+
 # --- A real Celery worker ---------------------------------------------------------------------
 
 
@@ -101,7 +125,7 @@ class Worker:
         log = self.log_path.open("a")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.run_worker", "--loglevel", "INFO", "--pool", "threads",
-             "--concurrency", "4", "--queues", settings.CELERY_TASK_DEFAULT_QUEUE,
+             "--concurrency", "4", "--queues", ",".join(sorted(set(settings.JOB_QUEUES.values()))),
              "--hostname", f"test-worker-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -133,7 +157,7 @@ class Worker:
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker) -> Iterator[Worker]:
+def celery_worker(django_db_setup, django_db_blocker, embedded_broker) -> Iterator[Worker]:
     worker = Worker(str(connection.settings_dict["NAME"]))
     worker.start()
     yield worker

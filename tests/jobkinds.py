@@ -25,3 +25,14 @@ def crash(job, ctx) -> None:
 
 def expected_failure(job, ctx) -> None:
     raise JobError("source_missing", "The source file is missing: upload it again.", detail="looked in /x")
+
+
+def waits(job, ctx) -> dict:
+    """Park params["waits"] times for params["delay"] seconds, as a training job waits on its service."""
+    waits = int(job.params.get("waits", 3))
+    done = ctx.state.get("done", 0)
+    if done < waits:
+        ctx.state["done"] = done + 1
+        ctx.progress(done, waits, f"Waited {done} of {waits} times")
+        ctx.wait(float(job.params.get("delay", 0.5)))
+    return {"waited": done, "resumed": ctx.resumed}

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from jobs.selectors import jobs_visible_to
@@ -123,10 +124,16 @@ def member_add_view(request: WorkspaceRequest) -> HttpResponse:
             form.add_error("username", exc)
         else:
             if password:
+                # Monospace, so that l, 1 and I read apart, and a Copy button (static/js/app.js).
                 messages.warning(
                     request,
-                    f"Account {membership.user.username} created with the password {password} "
-                    "(shown once: pass it on; they can change it after logging in).",
+                    format_html(
+                        'Account {} created with the password <code class="secret" id="new-password">{}</code> '
+                        '<button type="button" class="btn btn-sm" data-copy="#new-password" id="copy-password">'
+                        "Copy</button> (shown once: pass it on; they can change it after logging in).",
+                        membership.user.username,
+                        password,
+                    ),
                 )
             else:
                 messages.success(request, f"{membership.user.username} added.")

@@ -1,9 +1,10 @@
-"""Predictions and dataset thumbnails drawn with Pillow: per-class colours, labels readable on any background."""
+"""Predictions and dataset thumbnails drawn with Pillow: per-class colours, labels readable on any background.
+
+The colours come from ``config.colors``, so a class is drawn in the colour every page shows it in.
+"""
 
 from __future__ import annotations
 
-import colorsys
-import hashlib
 import io
 import textwrap
 from collections.abc import Sequence
@@ -12,22 +13,27 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from config.colors import category_rgb, text_rgb
+
 
 def class_colour(name: str) -> tuple[int, int, int]:
-    """A stable, saturated colour per class name."""
-    hue = int(hashlib.sha256(name.encode()).hexdigest()[:6], 16) / 0xFFFFFF
-    r, g, b = colorsys.hsv_to_rgb(hue, 0.85, 0.95)
-    return int(r * 255), int(g * 255), int(b * 255)
+    """The class's colour: the one palette of ``config.colors``."""
+    return category_rgb(name)
 
 
 def text_colour(colour: tuple[int, int, int]) -> tuple[int, int, int]:
-    """Black or white, whichever reads better on ``colour``."""
-    luminance = 0.299 * colour[0] + 0.587 * colour[1] + 0.114 * colour[2]
-    return (0, 0, 0) if luminance > 140 else (255, 255, 255)
+    """Black or white, whichever has the higher contrast on ``colour``."""
+    return text_rgb(colour)
 
 
-def draw_box(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float], label: str,
-             colour: tuple[int, int, int], width: int, font: ImageFont.ImageFont | ImageFont.FreeTypeFont) -> None:
+def draw_box(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[float, float, float, float],
+    label: str,
+    colour: tuple[int, int, int],
+    width: int,
+    font: ImageFont.ImageFont | ImageFont.FreeTypeFont,
+) -> None:
     """A box (x, y, w, h in pixels) in ``colour`` with a black edge, and its label on a filled tab."""
     x, y, w, h = box
     draw.rectangle([x, y, x + w, y + h], outline=(0, 0, 0), width=width + 2)
@@ -36,8 +42,14 @@ def draw_box(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float], 
         draw_tab(draw, box, label, colour, width, font)
 
 
-def draw_tab(draw: ImageDraw.ImageDraw, box: tuple[float, float, float, float], label: str,
-             colour: tuple[int, int, int], width: int, font: ImageFont.ImageFont | ImageFont.FreeTypeFont) -> None:
+def draw_tab(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[float, float, float, float],
+    label: str,
+    colour: tuple[int, int, int],
+    width: int,
+    font: ImageFont.ImageFont | ImageFont.FreeTypeFont,
+) -> None:
     """The label of a box on a tab filled with ``colour``: above the box, or inside it at the top edge."""
     x, y = box[0], box[1]
     left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
@@ -58,7 +70,9 @@ def _draw(path: str, mtime: float, objects: tuple, threshold: float) -> bytes:
     draw = ImageDraw.Draw(image)
     width = max(2, round(min(image.size) / 160))
     font = ImageFont.load_default(size=max(11, round(min(image.size) / 28)))
-    for name, confidence, box in objects:
+    # Weakest first: each box and its label cover only weaker ones, so a weak label never hides a
+    # confident box. Ties keep the service's order.
+    for name, confidence, box in sorted(objects, key=lambda o: o[1]):
         if confidence >= threshold:
             draw_box(draw, box, f"{name} {confidence:.0%}", class_colour(name), width, font)
     out = io.BytesIO()
@@ -83,8 +97,13 @@ def _jpeg(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def annotated_thumbnail(image: Image.Image, *, boxes: Sequence[tuple[str, float, float, float, float]],
-                        labels: Sequence[str], side: int = THUMB_SIDE) -> bytes:
+def annotated_thumbnail(
+    image: Image.Image,
+    *,
+    boxes: Sequence[tuple[str, float, float, float, float]],
+    labels: Sequence[str],
+    side: int = THUMB_SIDE,
+) -> bytes:
     """A JPEG ``side`` px on its long side (small images are enlarged) with the labels drawn.
 
     ``boxes`` are (class name, x, y, w, h) relative to the image (0..1): drawn as boxes. Without
@@ -98,8 +117,10 @@ def annotated_thumbnail(image: Image.Image, *, boxes: Sequence[tuple[str, float,
     # Thumbnails are shown at about 200 px: labels are drawn large enough to read there.
     font = ImageFont.load_default(size=max(12, side // 20))
     width = max(3, side // 80)
-    pixels = [(name, (x * image.width, y * image.height, w * image.width, h * image.height))
-              for name, x, y, w, h in boxes]
+    pixels = [
+        (name, (x * image.width, y * image.height, w * image.width, h * image.height))
+        for name, x, y, w, h in boxes
+    ]
     for name, box in pixels:  # every box first, then every label, so that no box hides a label
         draw_box(draw, box, "", class_colour(name), width, font)
     for name, box in pixels:
@@ -109,7 +130,9 @@ def annotated_thumbnail(image: Image.Image, *, boxes: Sequence[tuple[str, float,
         for name in dict.fromkeys(labels):  # each label once, in order
             left, top, right, low = draw.textbbox((0, 0), name, font=font)
             colour = class_colour(name)
-            draw.rectangle([x, bottom - (low - top) - 8, x + right - left + 10, bottom], fill=colour, outline=(0, 0, 0))
+            draw.rectangle(
+                [x, bottom - (low - top) - 8, x + right - left + 10, bottom], fill=colour, outline=(0, 0, 0)
+            )
             draw.text((x + 5, bottom - (low - top) - 4 - top), name, fill=text_colour(colour), font=font)
             x += right - left + 14
     return _jpeg(image)

@@ -37,8 +37,9 @@ from django.core.paginator import Page, Paginator
 from PIL import Image, UnidentifiedImageError
 
 from blobstore.base import BlobStoreError
+from config.colors import PALETTE, category_hex
 from customization.client import VisionClient, VisionError
-from customization.services.drawing import THUMB_SIDE, annotated_thumbnail, class_colour, placeholder_tile
+from customization.services.drawing import THUMB_SIDE, annotated_thumbnail, placeholder_tile
 from customization.validation import sas_expiry
 from jobs.errors import JobError
 from migrator.services.export import storage_for
@@ -88,8 +89,7 @@ class Item:
     @property
     def chips(self) -> list[tuple[str, int, str]]:
         """(label, count, CSS colour) per distinct label, for the caption."""
-        return [(name, count, "#{:02x}{:02x}{:02x}".format(*class_colour(name)))
-                for name, count in Counter(self.labels).items()]
+        return [(name, count, category_hex(name)) for name, count in Counter(self.labels).items()]
 
     @property
     def caption(self) -> str:
@@ -229,7 +229,8 @@ def _dataset_folder(workspace: Workspace, name: str) -> Path:
 
 
 def index_version(workspace: Workspace, name: str, dataset: dict) -> str:
-    key = json.dumps([INDEX_FORMAT, str(workspace.pk), name, dataset.get("annotationFileUris") or [],
+    # The palette is part of the key: thumbnails drawn in other colours are not served again.
+    key = json.dumps([INDEX_FORMAT, PALETTE, str(workspace.pk), name, dataset.get("annotationFileUris") or [],
                       dataset.get("eTag") or dataset.get("updatedDateTime") or ""])
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 

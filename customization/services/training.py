@@ -13,7 +13,8 @@ from jobs.errors import JobCancelled, JobError
 from jobs.models import Job
 from jobs.runner import JobContext
 
-POLL_SECONDS = 2.0
+POLL_SECONDS = 2.0  # between two checks of a parked training or evaluation
+CANCEL_WAIT_SECONDS = 60  # how long a cancelled training may take to stop at the service
 TERMINAL = {"succeeded", "failed", "cancelled"}
 
 
@@ -25,35 +26,44 @@ def _record(job: Job, model: dict) -> None:
 
 
 def model_train(job: Job, ctx: JobContext) -> dict:
-    """Job service for kind ``train_model``: start training, follow it, cancel it if asked."""
+    """Job service for kind ``train_model``: start training, follow it, cancel it if asked.
+
+    One step per wake-up (see jobs.runner): the first run starts the training and parks the job;
+    each later run reads the model once, records progress and parks again, so a training holds no
+    worker while it trains. A cancel asks the service to stop and waits (parked) until it has.
+    """
     p = job.params
     client = VisionClient.for_workspace(job.workspace)
-    ModelRecord.objects.update_or_create(
-        workspace=job.workspace, name=p["name"],
-        defaults={"kind": p["kind"], "dataset": p["dataset"], "eval_dataset": p.get("eval_dataset", ""),
-                  "budget_hours": p["budget_hours"], "started_by": job.actor, "job": job, "status": "notStarted"},
-    )
-    model = client.model_train(p["name"], dataset=p["dataset"], kind=p["kind"], budget_hours=p["budget_hours"],
-                               eval_dataset=p.get("eval_dataset", ""))
-    ctx.log(f"Training {p['name']} ({p['kind']}) on {p['dataset']}, budget {p['budget_hours']} h.")
     budget_s = max(1, int(float(p["budget_hours"]) * 3600))
-    started = time.monotonic()
-    try:
-        while model.get("status") not in TERMINAL:
-            elapsed = int(time.monotonic() - started)
+    if "started" not in ctx.state:
+        ModelRecord.objects.update_or_create(
+            workspace=job.workspace, name=p["name"],
+            defaults={"kind": p["kind"], "dataset": p["dataset"], "eval_dataset": p.get("eval_dataset", ""),
+                      "budget_hours": p["budget_hours"], "started_by": job.actor, "job": job,
+                      "status": "notStarted"},
+        )
+        model = client.model_train(p["name"], dataset=p["dataset"], kind=p["kind"], budget_hours=p["budget_hours"],
+                                   eval_dataset=p.get("eval_dataset", ""))
+        ctx.log(f"Training {p['name']} ({p['kind']}) on {p['dataset']}, budget {p['budget_hours']} h.")
+        ctx.state["started"] = time.time()
+        ctx.progress(0, budget_s, f"{model.get('status')}, 0 s elapsed")
+        ctx.wait(POLL_SECONDS)
+    model = client.model_get(p["name"])
+    if "cancelling" in ctx.state:
+        if model.get("status") in TERMINAL or time.time() - ctx.state["cancelling"] > CANCEL_WAIT_SECONDS:
+            _record(job, model)
+            raise JobCancelled()
+        ctx.wait(1)
+    if model.get("status") not in TERMINAL:
+        elapsed = int(time.time() - ctx.state["started"])
+        try:
             ctx.progress(min(elapsed, budget_s), budget_s, f"{model.get('status')}, {elapsed} s elapsed")
-            time.sleep(POLL_SECONDS)
-            model = client.model_get(p["name"])
-    except JobCancelled:
-        client.model_cancel(p["name"])
-        ctx.log("Asked the service to cancel the training.", "warning")
-        for _ in range(60):
-            model = client.model_get(p["name"])
-            if model.get("status") in TERMINAL:
-                break
-            time.sleep(1)
-        _record(job, model)
-        raise
+        except JobCancelled:
+            client.model_cancel(p["name"])
+            ctx.log("Asked the service to cancel the training.", "warning")
+            ctx.state["cancelling"] = time.time()
+            ctx.wait(1)
+        ctx.wait(POLL_SECONDS)
     _record(job, model)
     ctx.progress(budget_s, budget_s, f"Training {model['status']}.")
     if model["status"] != "succeeded":
@@ -64,13 +74,17 @@ def model_train(job: Job, ctx: JobContext) -> dict:
 
 
 def model_evaluate(job: Job, ctx: JobContext) -> dict:
+    """Job service for kind ``evaluate_model``: start the evaluation, then check it once per wake-up."""
     p = job.params
     client = VisionClient.for_workspace(job.workspace)
-    evaluation = client.evaluation_start(p["model"], p["name"], p["dataset"])
-    while evaluation.get("status") not in {"succeeded", "failed"}:
-        ctx.progress(0, 1, f"Evaluation {evaluation.get('status')}…")
-        time.sleep(POLL_SECONDS)
+    if "started" not in ctx.state:
+        evaluation = client.evaluation_start(p["model"], p["name"], p["dataset"])
+        ctx.state["started"] = time.time()
+    else:
         evaluation = client.evaluation_get(p["model"], p["name"])
+    if evaluation.get("status") not in {"succeeded", "failed"}:
+        ctx.progress(0, 1, f"Evaluation {evaluation.get('status')}…")
+        ctx.wait(POLL_SECONDS)
     if evaluation["status"] != "succeeded":
         error = evaluation.get("error") or {}
         raise JobError(str(error.get("code") or "evaluation_failed"), str(error.get("message") or "Evaluation failed."),

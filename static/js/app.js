@@ -10,14 +10,66 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
-// Try it out: re-render the boxes at a new confidence threshold without a page load.
+// Try it out: a new confidence threshold redraws the boxes (the server draws them) and filters the
+// Objects or Tags list the same way, without a page load. The list items carry the confidence the
+// drawing compares (4 decimals), so the list and the boxes always agree.
 document.addEventListener("input", (event) => {
   if (event.target.id !== "threshold") return;
   const t = event.target.value / 100;
   document.getElementById("threshold-value").textContent = `${event.target.value}%`;
   const image = document.getElementById("prediction-image");
   if (image) image.src = `${image.dataset.base}?t=${t.toFixed(2)}`;
-  document.querySelectorAll("#predictions li").forEach((li) => {
+  let shown = 0;
+  const items = document.querySelectorAll("#predictions li[data-confidence]");
+  items.forEach((li) => {
     li.hidden = parseFloat(li.dataset.confidence) < t;
+    if (!li.hidden) shown += 1;
   });
+  const none = document.getElementById("predictions-none");
+  if (none) none.hidden = shown > 0;
+  const count = document.getElementById("threshold-count");
+  if (count) count.textContent = `${shown} of ${items.length} ${count.dataset.noun} at or above ${event.target.value}%`;
+});
+
+// Copy buttons: <button data-copy="#id"> puts the text of that element on the clipboard. The
+// Clipboard API needs a secure origin (https or localhost); elsewhere the older execCommand path is
+// used, and if both fail the text is selected for Ctrl+C.
+function copyFallback(text) {
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.appendChild(area);
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch (error) {
+    ok = false;
+  }
+  area.remove();
+  return ok;
+}
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  if (!button) return;
+  const source = document.querySelector(button.dataset.copy);
+  if (!source) return;
+  const text = source.textContent;
+  let ok = false;
+  if (navigator.clipboard && window.isSecureContext) {
+    try {
+      await navigator.clipboard.writeText(text);
+      ok = true;
+    } catch (error) {
+      ok = false;
+    }
+  }
+  if (!ok) ok = copyFallback(text);
+  if (!ok) window.getSelection().selectAllChildren(source);
+  if (!button.dataset.label) button.dataset.label = button.textContent;
+  button.textContent = ok ? "Copied" : "Press Ctrl+C to copy";
+  clearTimeout(button.copyTimer);
+  button.copyTimer = setTimeout(() => { button.textContent = button.dataset.label; }, 2000);
 });
