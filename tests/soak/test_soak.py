@@ -224,7 +224,7 @@ def test_soak(broker: str, tmp_path: Path) -> None:
         assert counts == {"succeeded": JOBS}, failures
         assert "exited (" not in run.log(), "a process exited during the soak"
         pids = run.pids()
-        for name, pid in pids.items():
+        for pid in pids.values():
             os.kill(pid, 0)  # raises if it is gone
         figures["processes"] = sorted(pids)
 
