@@ -77,11 +77,12 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
         ctx.log(f"Read and decoded {checked} images.")
     result = {"validation": report.as_dict()}
     if not report.ok:
-        errors = report.errors
+        count, kinds = sum(g.count for g in report.errors), len(report.errors)
         raise JobError(
             "validation_failed",
-            f"The file has {sum(g.count for g in errors)} blocking problems of {len(errors)} kinds; nothing was "
-            "registered. Fix them (see the report below) and try again.",
+            f"The file has {count} blocking problem{'s' if count != 1 else ''} of {kinds} "
+            f"kind{'s' if kinds != 1 else ''}; nothing was registered. Fix {'them' if count != 1 else 'it'} "
+            "(see the report below) and try again.",
             result=result,
         )
     ctx.progress(3, 4, "Registering with the Vision service…")

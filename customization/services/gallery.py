@@ -92,6 +92,13 @@ class Item:
         return [(name, count, category_hex(name)) for name, count in Counter(self.labels).items()]
 
     @property
+    def display_name(self) -> str:
+        """The file's own name for the caption: an export's names all start with the same folder,
+        so a cut-off full path would show only that prefix (the full path stays in the title)."""
+        path = urlsplit(self.file_name).path if "://" in self.file_name else self.file_name
+        return path.rstrip("/").rsplit("/", 1)[-1] or self.file_name
+
+    @property
     def caption(self) -> str:
         return ", ".join(f"{n} ×{c}" if c > 1 else n for n, c, _ in self.chips) or "no labels"
 

@@ -117,7 +117,7 @@ def test_an_invalid_coco_file_is_reported_and_not_registered(page: Page, live_se
     page.click("#register-form button[type=submit]")
     expect(page.locator("#job-live")).to_have_attribute("data-status", "failed", timeout=60_000)
     report = page.locator("#validation")
-    expect(report).to_contain_text("blocking problem kinds")
+    expect(report).to_contain_text("6 blocking problems of 6 kinds")
     for code in ("bbox_pixels", "image_url", "image_size_range", "image_ids_dense", "annotation_image"):
         expect(report.locator(f".alert-error[data-code={code}]")).to_be_visible()
     expect(report).to_contain_text("Divide left and width by the image width")
