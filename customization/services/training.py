@@ -10,6 +10,7 @@ from django.conf import settings
 from customization.client import VisionClient
 from customization.models import ModelRecord
 from jobs.errors import JobCancelled, JobError
+from jobs.labels import duration_text
 from jobs.models import Job
 from jobs.runner import JobContext
 
@@ -57,7 +58,7 @@ def model_train(job: Job, ctx: JobContext) -> dict:
     if model.get("status") not in TERMINAL:
         elapsed = int(time.time() - ctx.state["started"])
         try:
-            ctx.progress(min(elapsed, budget_s), budget_s, f"{model.get('status')}, {elapsed} s elapsed")
+            ctx.progress(min(elapsed, budget_s), budget_s, f"{model.get('status')}, {duration_text(elapsed)} elapsed")
         except JobCancelled:
             client.model_cancel(p["name"])
             ctx.log("Asked the service to cancel the training.", "warning")
