@@ -1,9 +1,19 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 from django.core.exceptions import ValidationError
 
+from customization.models import DatasetRecord
 from customization.services.datasets import NAME
+from customization.training_rules import (
+    LOCAL_MINIMUM_HOURS,
+    boxes_per_image,
+    budget_refusal,
+    hours_text,
+    kind_mismatch,
+)
 
 KINDS = [("imageObjectDetection", "Object detection"), ("imageClassification", "Classification (multiclass)")]
 MODEL_KINDS = [("Generic-Detector", "Object detector"), ("Generic-Classifier", "Classifier"),
@@ -47,17 +57,84 @@ class RegisterDatasetForm(forms.Form):
 
 
 class TrainForm(forms.Form):
-    name = forms.CharField(max_length=255, validators=[_name], label="Model name")
-    kind = forms.ChoiceField(choices=MODEL_KINDS)
-    dataset = forms.ChoiceField(label="Training dataset")
-    eval_dataset = forms.ChoiceField(required=False, label="Evaluation dataset",
-                                     help_text="Optional: without one, a stratified 20% is held out.")
-    budget_hours = forms.FloatField(min_value=0.001, max_value=288, label="Time budget (hours)")
+    """A training the service can run: a free name, a dataset of a kind that fits the model, and a
+    budget the service accepts (customization.training_rules says which, and how they are worded)."""
 
-    def __init__(self, *args, datasets: list[str], **kwargs) -> None:
+    name = forms.CharField(max_length=255, validators=[_name], label="Model name")
+    kind = forms.ChoiceField(
+        choices=MODEL_KINDS,
+        help_text=(
+            "Classifiers train on classification datasets; object detectors and product recognizers on object "
+            "detection datasets."
+        ),
+    )
+    dataset = forms.ChoiceField(label="Training dataset")
+    eval_dataset = forms.ChoiceField(
+        required=False,
+        label="Evaluation dataset",
+        help_text="Optional: without one, a stratified 20% is held out.",
+    )
+    budget_hours = forms.FloatField(label="Time budget (hours)")
+
+    def __init__(
+        self,
+        *args,
+        datasets: Mapping[str, str],
+        records: Mapping[str, DatasetRecord] | None = None,
+        azure: bool = False,
+        models: Mapping[str, str] | None = None,
+        **kwargs,
+    ) -> None:
+        """``datasets``: name → annotation kind, as the service lists them; ``records``: what Visionport
+        knows of them (image counts); ``azure``: the workspace trains on Azure, not the local service;
+        ``models``: name → status of the models the service already has."""
         super().__init__(*args, **kwargs)
-        self.fields["dataset"].choices = [(d, d) for d in datasets]
-        self.fields["eval_dataset"].choices = [("", "Hold out 20% of the training set")] + [(d, d) for d in datasets]
+        self.kinds, self.records, self.azure, self.models = dict(datasets), records or {}, azure, models or {}
+        choices = [(d, d) for d in self.kinds]
+        self.fields["dataset"].choices = choices
+        self.fields["eval_dataset"].choices = [("", "Hold out 20% of the training set"), *choices]
+        if azure:
+            budget_help = "Azure needs at least its minimum for the dataset's size (see the calculator)."
+        else:
+            budget_help = f"The local service needs at least {hours_text(LOCAL_MINIMUM_HOURS)}."
+        self.fields["budget_hours"].help_text = budget_help + " Less is refused."
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        status = self.models.get(name)
+        if status in ("failed", "cancelled"):
+            raise ValidationError(
+                f"The {status} model {name} holds this name at the service: delete it on its "
+                "page (it has no weights), or pick another name."
+            )
+        if status is not None:
+            raise ValidationError(f"A model named {name} already exists at the service: pick another name.")
+        return name
+
+    def clean(self) -> dict:
+        data = super().clean()
+        kind, dataset, eval_dataset = data.get("kind"), data.get("dataset"), data.get("eval_dataset")
+        if kind and dataset and (sentence := kind_mismatch(dataset, self.kinds.get(dataset, ""), kind)):
+            self.add_error("dataset", sentence)
+        if kind and eval_dataset:
+            sentence = kind_mismatch(eval_dataset, self.kinds.get(eval_dataset, ""), kind, training=False)
+            if sentence:
+                self.add_error("eval_dataset", sentence)
+        budget = data.get("budget_hours")
+        if kind and budget is not None:
+            record = self.records.get(dataset or "")
+            images = record.images if record else 0
+            refusal = budget_refusal(
+                budget,
+                azure=self.azure,
+                kind=kind,
+                dataset=dataset or "",
+                images=images,
+                boxes=boxes_per_image(record.per_category if record else None, images),
+            )
+            if refusal:
+                self.add_error("budget_hours", refusal)
+        return data
 
 
 class TryForm(forms.Form):

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customization.client import VisionClient, VisionError
-from customization.forms import RegisterDatasetForm, TrainForm, TryForm
+from customization.forms import MODEL_KINDS, RegisterDatasetForm, TrainForm, TryForm
 from customization.models import ModelRecord
-from customization.services.datasets import dataset_records, minimum_budget_hours
+from customization.services.datasets import dataset_records
 from customization.services.drawing import placeholder_tile, prediction_png
 from customization.services.gallery import (
     GalleryError,
@@ -23,10 +23,25 @@ from customization.services.gallery import (
     gallery_thumbnail,
 )
 from customization.services.training import prediction_path
+from customization.training_rules import (
+    LOCAL_MINIMUM_HOURS,
+    azure_minimum_hours,
+    azure_rates_text,
+    boxes_per_image,
+    default_hours,
+    hours_text,
+    kind_fits,
+    kind_mismatch,
+    model_kind_for,
+    round_up,
+    workspace_trains_on_azure,
+)
 from jobs.errors import JobError
 from jobs.selectors import job_get_for_member
 from jobs.services import job_cancel, job_start
 from workspaces.http import WorkspaceRequest, workspace_view
+
+MODEL_KIND_LABELS = dict(MODEL_KINDS)
 
 
 def _client_or_error(request: WorkspaceRequest) -> tuple[VisionClient | None, str]:
@@ -134,26 +149,51 @@ def model_list(request: WorkspaceRequest) -> HttpResponse:
                   {"models": [(m, records.get(m["name"])) for m in models], "error": error})
 
 
+def _train_initial(request: WorkspaceRequest, kinds: dict[str, str], records: dict, azure: bool) -> dict:
+    """The train form's first values: a kind that fits the first dataset and a budget at least its
+    minimum; a link ("Train again" where a retry cannot work) may fill in any field."""
+    first = next(iter(kinds), "")
+    kind = model_kind_for(kinds.get(first, ""))
+    record = records.get(first)
+    images = record.images if record else 0
+    boxes = boxes_per_image(record.per_category if record else None, images)
+    initial = {"kind": kind, "budget_hours": default_hours(azure=azure, kind=kind, images=images, boxes=boxes)}
+    fields = ("name", "kind", "dataset", "eval_dataset", "budget_hours")
+    return initial | {k: request.GET[k] for k in fields if request.GET.get(k)}
+
+
+def _budget_rows(datasets: list[dict], records: dict) -> list[dict]:
+    """The calculator: Azure's minimum and suggested budgets for each dataset Visionport registered."""
+    rows = []
+    for d in datasets:
+        record = records.get(d["name"])
+        if record and record.images:
+            kind = model_kind_for(d.get("annotationKind", ""))
+            minimum = azure_minimum_hours(kind, record.images)
+            suggested = f"{round_up(2 * minimum):g}–{round_up(5 * minimum):g} h"
+            rows.append({"name": d["name"], "images": record.images, "kind": MODEL_KIND_LABELS[kind],
+                         "minimum": hours_text(minimum), "suggested": suggested})
+    return rows
+
+
 @workspace_view()
 @require_http_methods(["GET", "POST"])
 def model_train(request: WorkspaceRequest) -> HttpResponse:
     datasets, error = _service_list(request, "datasets")
-    names = [d["name"] for d in datasets]
+    models, _ = _service_list(request, "models")
+    kinds = {d["name"]: d.get("annotationKind", "") for d in datasets}
     records = dataset_records(request.workspace)
-    form = TrainForm(request.POST or None, datasets=names, initial={"budget_hours": 0.05})
+    azure = workspace_trains_on_azure(request.workspace)
+    form = TrainForm(request.POST or None, datasets=kinds, records=records, azure=azure,
+                     models={m["name"]: m.get("status", "") for m in models},
+                     initial=_train_initial(request, kinds, records, azure))
     if request.method == "POST" and form.is_valid():
         job = job_start(workspace=request.workspace, actor=request.user, kind="train_model",
                         target=form.cleaned_data["name"], params=form.cleaned_data)
         return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
-    budgets = []
-    for d in datasets:
-        record = records.get(d["name"])
-        if record and record.images:
-            kind = "Generic-Classifier" if d["annotationKind"] == "imageClassification" else "Generic-Detector"
-            minimum = minimum_budget_hours(kind, record.images)
-            budgets.append({"name": d["name"], "images": record.images, "kind": kind,
-                            "minimum": minimum, "low": 2 * minimum, "high": 5 * minimum})
-    return render(request, "customization/model_train.html", {"form": form, "error": error, "budgets": budgets})
+    return render(request, "customization/model_train.html", {
+        "form": form, "error": error, "budgets": _budget_rows(datasets, records), "azure": azure,
+        "local_minimum": hours_text(LOCAL_MINIMUM_HOURS), "rates": azure_rates_text()})
 
 
 @workspace_view()
@@ -173,9 +213,11 @@ def model_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
     tags = sorted((performance.get("tagPerformance") or {}).items())
     evaluations, datasets = [], []
     if client and model and model.get("status") == "succeeded":
+        model_kind = (model.get("trainingParameters") or {}).get("modelKind", "")
         try:
             evaluations = client.evaluations(name)
-            datasets = [d["name"] for d in client.datasets()]
+            # Only datasets of the model's kind: any other fails as incorrectModelKind.
+            datasets = [d["name"] for d in client.datasets() if kind_fits(model_kind, d.get("annotationKind", ""))]
         except VisionError as exc:
             error = exc.message
     return render(request, "customization/model_detail.html", {
@@ -192,6 +234,18 @@ def model_evaluate(request: WorkspaceRequest, name: str) -> HttpResponse:
 
     if not (NAME.match(dataset) and NAME.match(evaluation)):
         messages.error(request, "Pick a dataset; evaluation names use letters, digits, '.', '_' and '-'.")
+        return redirect("customization:model", ws_id=request.workspace.pk, name=name)
+    client, error = _client_or_error(request)
+    try:
+        if client is None:
+            raise VisionError("vision_not_configured", error)
+        model_kind = (client.model_get(name).get("trainingParameters") or {}).get("modelKind", "")
+        annotation_kind = client.dataset_get(dataset).get("annotationKind", "")
+    except VisionError as exc:
+        messages.error(request, exc.message)
+        return redirect("customization:model", ws_id=request.workspace.pk, name=name)
+    if sentence := kind_mismatch(dataset, annotation_kind, model_kind, training=False):
+        messages.error(request, sentence)
         return redirect("customization:model", ws_id=request.workspace.pk, name=name)
     job = job_start(workspace=request.workspace, actor=request.user, kind="evaluate_model", target=f"{name} on {dataset}",
                     params={"model": name, "name": evaluation, "dataset": dataset})

@@ -106,15 +106,6 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
     return result
 
 
-def minimum_budget_hours(kind: str, images: int, boxes_per_image: float = 1.0) -> float:
-    """The FAQ's minimum training budget (wire-formats.md §2.3)."""
-    if kind == "Generic-Classifier":
-        return 0.0003334 * images
-    if kind == "Product-Recognizer":
-        return 0.0003334 * images * boxes_per_image
-    return 0.0066667 * images
-
-
 def dataset_records(workspace) -> dict[str, DatasetRecord]:  # noqa: ANN001
     return {r.name: r for r in DatasetRecord.objects.filter(workspace=workspace).select_related("registered_by")}
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from customization.training_rules import LOCAL_MINIMUM_HOURS
 from tests.conftest import connect_to_sandbox
 from tests.e2e.conftest import log_in, shot
 from tests.sandbox_vision.conftest import folder, vision  # noqa: F401 (fixtures)
@@ -24,7 +25,7 @@ def test_the_dashboard_shows_a_diverged_training(page: Page, live_server, tx_per
     page.fill("#id_name", "diverge-dash")
     page.select_option("#id_kind", "Generic-Classifier")
     page.select_option("#id_dataset", "diverge-data")
-    page.fill("#id_budget_hours", str(BUDGET))
+    page.fill("#id_budget_hours", str(max(BUDGET, LOCAL_MINIMUM_HOURS)))  # the form refuses less
     page.click("#train-form button[type=submit]")
     expect(page.locator("#job-live")).to_have_attribute("data-status", "failed", timeout=120_000)
     error = page.locator("#job-error")
