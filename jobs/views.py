@@ -11,6 +11,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from jobs.errors import RetryRefused
 from jobs.forms import JobFilterForm
 from jobs.models import Job
 from jobs.selectors import job_get_for_member, job_list
@@ -129,9 +130,10 @@ def job_cancel_view(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpRespons
 @require_POST
 def job_retry_view(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
     job = job_get_for_member(membership=request.membership, job_id=job_id)
-    if not job.can_retry:
-        messages.error(request, "Only failed or cancelled jobs can be retried.")
+    try:
+        new_job = job_retry(job=job, actor=request.user)
+    except RetryRefused as exc:
+        messages.error(request, exc.message)
         return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
-    new_job = job_retry(job=job, actor=request.user)
     messages.success(request, "Retry started.")
     return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=new_job.pk)
