@@ -38,18 +38,44 @@ def run_visionport(project_id: str, container: str, account_url: str, key: str) 
     user, _ = User.objects.get_or_create(username="bench")
     workspace = workspace_create(name=f"bench-{time.time()}", owner=user)
     info = sandbox_info()["custom_vision"]
-    connection_update(workspace=workspace, kind="custom_vision", actor=user,
-                      endpoint=info["endpoint"], secret=info["training_key"])
-    connection_update(workspace=workspace, kind="storage", actor=user, storage_auth="account_key",
-                      endpoint=account_url, secret=key, container=container)
-    job = Job.objects.create(workspace=workspace, actor=user, kind="export_project", status="running",
-                             params={"project_id": project_id, "folder": "vp/", "existing": "overwrite",
-                                     "flavours": ["vision"], "multilabel": "all", "negative": "category"})
+    connection_update(
+        workspace=workspace,
+        kind="custom_vision",
+        actor=user,
+        endpoint=info["endpoint"],
+        secret=info["training_key"],
+    )
+    connection_update(
+        workspace=workspace,
+        kind="storage",
+        actor=user,
+        storage_auth="account_key",
+        endpoint=account_url,
+        secret=key,
+        container=container,
+    )
+    job = Job.objects.create(
+        workspace=workspace,
+        actor=user,
+        kind="export_project",
+        status="running",
+        params={
+            "project_id": project_id,
+            "folder": "vp/",
+            "existing": "overwrite",
+            "flavours": ["vision"],
+            "multilabel": "all",
+            "negative": "category",
+        },
+    )
     started = time.perf_counter()
     report = Exporter(job, JobContext(job, min_interval=1.0)).run()
     timings = report["timings"]
-    return {"seconds": time.perf_counter() - started, "images": report["images"]["copied"],
-            "method": f"{report['method']}; copy {timings['copy_seconds']} s, annotation files {timings['write_seconds']} s"}
+    return {
+        "seconds": time.perf_counter() - started,
+        "images": report["images"]["copied"],
+        "method": f"{report['method']}; copy {timings['copy_seconds']} s, annotation files {timings['write_seconds']} s",
+    }
 
 
 def run_reference(project_id: str, container: str, account_url: str, key: str) -> dict:
@@ -72,7 +98,9 @@ def run_reference(project_id: str, container: str, account_url: str, key: str) -
     info = sandbox_info()["custom_vision"]
     os.chdir(Path(os.environ["VISIONPORT_VAR_DIR"]))  # it writes ./train.json
     started = time.perf_counter()
-    reference.export_data("devstoreaccount1", key, container, info["endpoint"], info["training_key"], project_id, 8)
+    reference.export_data(
+        "devstoreaccount1", key, container, info["endpoint"], info["training_key"], project_id, 8
+    )
     seconds = time.perf_counter() - started
     blobs = sum(1 for _ in ContainerClient(account_url, container, credential=key).list_blobs())
     return {"seconds": seconds, "images": blobs - 1, "method": "server-side copy (reference)"}
@@ -93,7 +121,9 @@ def run_ceiling(project_id: str, container: str, account_url: str, key: str) -> 
     from sandbox.keys import sandbox_info
 
     info = sandbox_info()["custom_vision"]
-    client = CustomVisionTrainingClient(info["endpoint"], ApiKeyCredentials(in_headers={"Training-key": info["training_key"]}))
+    client = CustomVisionTrainingClient(
+        info["endpoint"], ApiKeyCredentials(in_headers={"Training-key": info["training_key"]})
+    )
     urls = [i.original_image_uri for i in client.get_images(project_id, take=256)]
     rest = BlobRest(f"{account_url}/{container}", account=account_url.rsplit("/", 1)[1], key=key)
     count = 3000

@@ -42,7 +42,9 @@ def samples_of(planned: list, kind: str, classes: list[str]) -> list:
             if len(labels) == 1:
                 samples.append(Sample(image, label=index[labels[0]]))
         elif p.boxes:
-            samples.append(Sample(image, boxes=[(index[k], left, top, w, h) for k, left, top, w, h in p.boxes]))
+            samples.append(
+                Sample(image, boxes=[(index[k], left, top, w, h) for k, left, top, w, h in p.boxes])
+            )
     return samples
 
 
@@ -60,10 +62,14 @@ def main() -> None:
     from sandbox.shapes import SHAPES
 
     classes = list(SHAPES)
-    runs = [("Shapes (multiclass)", "classifier", seed._multiclass, args.classifier_budget),
-            ("Shapes (detector)", "detector", seed._detector, args.detector_budget)]
-    print("| demo project | train / held-out images | budget s | used s | steps | held-out metrics | "
-          "predict ms (median) | load |")
+    runs = [
+        ("Shapes (multiclass)", "classifier", seed._multiclass, args.classifier_budget),
+        ("Shapes (detector)", "detector", seed._detector, args.detector_budget),
+    ]
+    print(
+        "| demo project | train / held-out images | budget s | used s | steps | held-out metrics | "
+        "predict ms (median) | load |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for name, kind, build, budget in runs:
         planned = build(random.Random(f"{seed.SEED}:{name}"))  # noqa: S311 (the seed's own pictures)
@@ -79,12 +85,17 @@ def main() -> None:
             latencies.append((time.perf_counter() - began) * 1000)
         if kind == "classifier":
             top5 = metrics.get("top5")
-            scores = (f"AP {metrics['average_precision']:.3f}, top-1 {metrics['top1']:.3f}, "
-                      f"top-5 {'n/a' if top5 is None else f'{top5:.3f}'}")
+            scores = (
+                f"AP {metrics['average_precision']:.3f}, top-1 {metrics['top1']:.3f}, "
+                f"top-5 {'n/a' if top5 is None else f'{top5:.3f}'}"
+            )
         else:
             scores = f"mAP@30 {metrics['map30']:.3f}, @50 {metrics['map50']:.3f}, @75 {metrics['map75']:.3f}"
-        print(f"| {name} | {len(train_set)} / {len(held_out)} | {budget:.0f} | {result.seconds_used:.1f} | "
-              f"{result.steps} | {scores} | {statistics.median(latencies):.1f} | {load:.1f} |", flush=True)
+        print(
+            f"| {name} | {len(train_set)} / {len(held_out)} | {budget:.0f} | {result.seconds_used:.1f} | "
+            f"{result.steps} | {scores} | {statistics.median(latencies):.1f} | {load:.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -50,8 +50,9 @@ def wait_http(url: str, timeout: float = 60) -> None:
 
 
 def manage(env: dict, *args: str) -> str:
-    return subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def main() -> None:
@@ -64,26 +65,68 @@ def main() -> None:
     var = tempfile.mkdtemp(prefix="visionport-bench-")
     blob_port, web_port = free_port(), free_port()
     account_url = f"http://127.0.0.1:{blob_port}/devstoreaccount1"
-    env = {**os.environ, "VISIONPORT_VAR_DIR": var, "VISIONPORT_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
-           "SANDBOX_BLOB_ACCOUNT_URL": account_url, "SANDBOX_BLOB_ACCOUNT_KEY": KEY,
-           "DJANGO_SETTINGS_MODULE": "config.settings"}
-    procs = [subprocess.Popen(
-        [str(ROOT / "node_modules/.bin/azurite-blob"), "--blobHost", "127.0.0.1", "--blobPort", str(blob_port),
-         "--inMemoryPersistence", "--loose", "--skipApiVersionCheck", "--disableTelemetry", "--silent"],
-        start_new_session=True)]
+    env = {
+        **os.environ,
+        "VISIONPORT_VAR_DIR": var,
+        "VISIONPORT_PUBLIC_URL": f"http://127.0.0.1:{web_port}",
+        "SANDBOX_BLOB_ACCOUNT_URL": account_url,
+        "SANDBOX_BLOB_ACCOUNT_KEY": KEY,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+    procs = [
+        subprocess.Popen(
+            [
+                str(ROOT / "node_modules/.bin/azurite-blob"),
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                str(blob_port),
+                "--inMemoryPersistence",
+                "--loose",
+                "--skipApiVersionCheck",
+                "--disableTelemetry",
+                "--silent",
+            ],
+            start_new_session=True,
+        )
+    ]
     try:
         wait_http(f"http://127.0.0.1:{blob_port}/")
         manage(env, "migrate", "--noinput")
-        procs.append(subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{web_port}",
-             "--workers", "2", "--threads", "16", "--log-level", "warning"], cwd=ROOT, env=env, start_new_session=True))
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(ROOT / ".venv/bin/gunicorn"),
+                    "config.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{web_port}",
+                    "--workers",
+                    "2",
+                    "--threads",
+                    "16",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+            )
+        )
         wait_http(f"http://127.0.0.1:{web_port}/healthz")
         print(f"latency {args.latency_ms} ms on every Custom Vision call; Azurite at {account_url}")
         print(f"{'images':>7} {'exporter':>10} {'seconds':>8} {'images/s':>9} {'peak MB':>8}  method")
         for n in [int(x) for x in args.images.split(",")]:
             manage(env, "sandbox_faults", "--off")
-            out = manage(env, "seed_sandbox", "--images", str(n), "--name", f"bench-{n}-{uuid.uuid4().hex[:6]}",
-                         "--classifier", "--json")
+            out = manage(
+                env,
+                "seed_sandbox",
+                "--images",
+                str(n),
+                "--name",
+                f"bench-{n}-{uuid.uuid4().hex[:6]}",
+                "--classifier",
+                "--json",
+            )
             project_id = json.loads(out.strip().splitlines()[-1])["project_id"]
             manage(env, "sandbox_faults", "--latency-ms", str(args.latency_ms))
             rates = {}
@@ -94,10 +137,19 @@ def main() -> None:
                 BlobServiceClient(account_url, credential=KEY).create_container(container)
                 command = [PY, "bench/_export_runner.py", which, project_id, container, account_url, KEY]
                 if os.environ.get("BENCH_PYSPY") and which == "visionport":  # sampling profile, all threads
-                    command = [str(Path(PY).parent / "py-spy"), "record", "-r", "200", "-f", "raw", "-o",
-                               os.environ["BENCH_PYSPY"], "--", *command]
-                run = subprocess.run(command,
-                                     cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+                    command = [
+                        str(Path(PY).parent / "py-spy"),
+                        "record",
+                        "-r",
+                        "200",
+                        "-f",
+                        "raw",
+                        "-o",
+                        os.environ["BENCH_PYSPY"],
+                        "--",
+                        *command,
+                    ]
+                run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
                 if os.environ.get("BENCH_PROFILE"):
                     print(run.stderr[-6000:])
                 if run.returncode:
@@ -105,12 +157,20 @@ def main() -> None:
                     raise SystemExit(f"{which} failed")
                 result = json.loads([line for line in run.stdout.splitlines() if line.startswith("{")][-1])
                 rates[which] = result["images"] / result["seconds"]
-                print(f"{n:>7} {which:>10} {result['seconds']:>8.1f} {rates[which]:>9.1f} "
-                      f"{result['peak_rss_mb']:>8.1f}  {result['method']} ({result['images']} images)")
+                print(
+                    f"{n:>7} {which:>10} {result['seconds']:>8.1f} {rates[which]:>9.1f} "
+                    f"{result['peak_rss_mb']:>8.1f}  {result['method']} ({result['images']} images)"
+                )
             if "reference" in rates:
                 print(f"{n:>7} {'ratio':>10} {'':>8} {rates['visionport'] / rates['reference']:>8.1f}x")
-            print(f"{n:>7} {'of ceiling':>10} {'':>8} " + "  ".join(
-                f"{which} {100 * rate / rates['ceiling']:.0f}%" for which, rate in rates.items() if which != "ceiling"))
+            print(
+                f"{n:>7} {'of ceiling':>10} {'':>8} "
+                + "  ".join(
+                    f"{which} {100 * rate / rates['ceiling']:.0f}%"
+                    for which, rate in rates.items()
+                    if which != "ceiling"
+                )
+            )
     finally:
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)

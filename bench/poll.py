@@ -47,8 +47,15 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     user = User.objects.create_user("bench")
     workspace = workspace_create(name="Bench", owner=user)
-    job = Job.objects.create(workspace=workspace, actor=user, kind="check_connections", status="running",
-                             progress_done=10, progress_total=100, progress_message="Working")
+    job = Job.objects.create(
+        workspace=workspace,
+        actor=user,
+        kind="check_connections",
+        status="running",
+        progress_done=10,
+        progress_total=100,
+        progress_message="Working",
+    )
     url = f"/w/{workspace.pk}/jobs/{job.pk}/"
 
     probe = Client()
@@ -63,7 +70,9 @@ def main() -> None:
         lock = threading.Lock()
         stop = time.monotonic() + args.seconds
 
-        def viewer(stop: float = stop, lock: threading.Lock = lock, latencies: list[float] = latencies) -> None:
+        def viewer(
+            stop: float = stop, lock: threading.Lock = lock, latencies: list[float] = latencies
+        ) -> None:
             client = Client()
             client.force_login(user)
             mine = []
@@ -84,8 +93,10 @@ def main() -> None:
         rate = len(latencies) / args.seconds
         p50 = statistics.median(latencies) * 1000
         p95 = statistics.quantiles(latencies, n=20)[-1] * 1000
-        print(f"viewers={viewers:3d}  {rate:7.1f} polls/s  p50={p50:6.1f} ms  p95={p95:6.1f} ms  "
-              f"headroom vs 2 s polling: {rate / (viewers / 2):.0f}x")
+        print(
+            f"viewers={viewers:3d}  {rate:7.1f} polls/s  p50={p50:6.1f} ms  p95={p95:6.1f} ms  "
+            f"headroom vs 2 s polling: {rate / (viewers / 2):.0f}x"
+        )
 
 
 if __name__ == "__main__":

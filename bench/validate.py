@@ -33,13 +33,22 @@ from customization.validation import CLASSIFICATION, DETECTION, validate_coco  #
 
 
 def make(n: int, detection: bool) -> str:
-    parts = ['{"categories":[', ",".join(f'{{"id":{c},"name":"class{c}"}}' for c in range(1, 11)), '],"images":[']
-    parts.append(",".join(
-        f'{{"id":{i},"width":640,"height":480,"file_name":"p/images/{i}.jpg","coco_url":"https://a.blob.core.windows.net/c/p/images/{i}.jpg"}}'
-        for i in range(1, n + 1)))
+    parts = [
+        '{"categories":[',
+        ",".join(f'{{"id":{c},"name":"class{c}"}}' for c in range(1, 11)),
+        '],"images":[',
+    ]
+    parts.append(
+        ",".join(
+            f'{{"id":{i},"width":640,"height":480,"file_name":"p/images/{i}.jpg","coco_url":"https://a.blob.core.windows.net/c/p/images/{i}.jpg"}}'
+            for i in range(1, n + 1)
+        )
+    )
     parts.append('],"annotations":[')
     box = ',"bbox":[0.1,0.2,0.3,0.4]' if detection else ""
-    parts.append(",".join(f'{{"id":{i},"image_id":{i},"category_id":{1 + i % 10}{box}}}' for i in range(1, n + 1)))
+    parts.append(
+        ",".join(f'{{"id":{i},"image_id":{i},"category_id":{1 + i % 10}{box}}}' for i in range(1, n + 1))
+    )
     parts.append("]}")
     return "".join(parts)
 
@@ -78,8 +87,13 @@ def measure(run: Callable[[], str]) -> dict:
             summary = run()
             seconds = time.perf_counter() - t0
             peak = _status_kib("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            out = {"seconds": seconds, "added_mib": (peak - base) / 1024, "peak_mib": peak / 1024,
-                   "exact": exact, "summary": summary}
+            out = {
+                "seconds": seconds,
+                "added_mib": (peak - base) / 1024,
+                "peak_mib": peak / 1024,
+                "exact": exact,
+                "summary": summary,
+            }
         except BaseException as exc:  # reported by the parent
             out, code = {"error": f"{type(exc).__name__}: {exc}"}, 1
         os.write(write, json.dumps(out).encode())
@@ -97,9 +111,11 @@ def measure(run: Callable[[], str]) -> dict:
 
 
 def _line(name: str, n: int, r: dict) -> str:
-    return (f"{name}: {r['seconds']:6.2f} s  ({n / r['seconds']:,.0f} images/s), "
-            f"peak +{r['added_mib']:,.0f} MiB above the parsed file (child RSS peak {r['peak_mib']:,.0f} MiB)"
-            f"{'' if r['exact'] else ' [ru_maxrss: an upper bound]'}{r['summary']}")
+    return (
+        f"{name}: {r['seconds']:6.2f} s  ({n / r['seconds']:,.0f} images/s), "
+        f"peak +{r['added_mib']:,.0f} MiB above the parsed file (child RSS peak {r['peak_mib']:,.0f} MiB)"
+        f"{'' if r['exact'] else ' [ru_maxrss: an upper bound]'}{r['summary']}"
+    )
 
 
 def main() -> None:
@@ -116,8 +132,11 @@ def main() -> None:
     coco = json.loads(text)
     parse = time.perf_counter() - t0
     del text
-    print(f"{args.images:,} images, {size / 1e6:.0f} MB, {args.kind}; generated in {made:.2f} s, "
-          f"json.loads {parse:.2f} s; parsed file resident: {_status_kib('VmRSS') / 1024:,.0f} MiB", flush=True)
+    print(
+        f"{args.images:,} images, {size / 1e6:.0f} MB, {args.kind}; generated in {made:.2f} s, "
+        f"json.loads {parse:.2f} s; parsed file resident: {_status_kib('VmRSS') / 1024:,.0f} MiB",
+        flush=True,
+    )
 
     def ours() -> str:
         report = validate_coco(coco, kind=DETECTION if detection else CLASSIFICATION)
@@ -136,16 +155,24 @@ def main() -> None:
     kind = AnnotationKind.OBJECT_DETECTION if detection else AnnotationKind.MULTICLASS_CLASSIFICATION
 
     def theirs() -> str:
-        with open(os.devnull, "w") as sink, redirect_stdout(sink), redirect_stderr(sink):  # its tqdm bars, its print
+        with (
+            open(os.devnull, "w") as sink,
+            redirect_stdout(sink),
+            redirect_stderr(sink),
+        ):  # its tqdm bars, its print
             check_coco_annotation_file(coco, kind, Purpose.TRAINING)
         return ""
 
     reference = measure(theirs)
     print(_line("samples check_coco_annotation_file", args.images, reference))
-    print(f"ratio (reference time / ours): {reference['seconds'] / mine['seconds']:.2f}x; "
-          f"memory added: ours {mine['added_mib']:,.0f} MiB, reference {reference['added_mib']:,.0f} MiB; "
-          "ours also checks what it does not (see customization/validation.py)")
-    print(f"bench process peak (generate + parse): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+    print(
+        f"ratio (reference time / ours): {reference['seconds'] / mine['seconds']:.2f}x; "
+        f"memory added: ours {mine['added_mib']:,.0f} MiB, reference {reference['added_mib']:,.0f} MiB; "
+        "ours also checks what it does not (see customization/validation.py)"
+    )
+    print(
+        f"bench process peak (generate + parse): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

@@ -82,8 +82,12 @@ class AzureBlobStore:
         adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
-        options = {"connection_timeout": timeout, "read_timeout": max(timeout, 30), "retry_total": retries,
-                   "transport": RequestsTransport(session=session, session_owner=False)}
+        options = {
+            "connection_timeout": timeout,
+            "read_timeout": max(timeout, 30),
+            "retry_total": retries,
+            "transport": RequestsTransport(session=session, session_owner=False),
+        }
         try:
             if auth == "connection_string":
                 service = BlobServiceClient.from_connection_string(secret, **options)
@@ -157,7 +161,10 @@ class AzureBlobStore:
         self._call(f"deleting {name}", lambda: self.container.delete_blob(name))
 
     def properties(self, name: str) -> BlobInfo:
-        props = self._call(f"reading properties of {name}", lambda: self.container.get_blob_client(name).get_blob_properties())
+        props = self._call(
+            f"reading properties of {name}",
+            lambda: self.container.get_blob_client(name).get_blob_properties(),
+        )
         return BlobInfo(name, props.size, props.content_settings.content_type or "")
 
     def url(self, name: str) -> str:
@@ -171,7 +178,9 @@ class AzureBlobStore:
         credential = self.service.credential
         key = getattr(credential, "account_key", None)
         if not key:
-            raise BlobStoreError("CannotSign", "These storage credentials cannot sign URLs; use an account key or a SAS token.")
+            raise BlobStoreError(
+                "CannotSign", "These storage credentials cannot sign URLs; use an account key or a SAS token."
+            )
         sas = generate_blob_sas(
             account_name=self.service.account_name,
             container_name=self.container.container_name,
@@ -188,7 +197,9 @@ class AzureBlobStore:
             return self.sas
         key = getattr(self.service.credential, "account_key", None)
         if not key:
-            raise BlobStoreError("CannotSign", "These storage credentials cannot sign a SAS; use an account key.")
+            raise BlobStoreError(
+                "CannotSign", "These storage credentials cannot sign a SAS; use an account key."
+            )
         return generate_container_sas(
             account_name=self.service.account_name,
             container_name=self.container.container_name,
@@ -201,13 +212,17 @@ class AzureBlobStore:
         if self.rest:
             return self.rest.copy(name, source_url)
         result = self._call(
-            f"copying into {name}", lambda: self.container.get_blob_client(name).start_copy_from_url(source_url)
+            f"copying into {name}",
+            lambda: self.container.get_blob_client(name).start_copy_from_url(source_url),
         )
         return result.get("copy_status") or CopyStatus.PENDING
 
     def copy_status(self, name: str) -> tuple[str, str]:
         if self.rest:
             return self.rest.copy_status(name)
-        props = self._call(f"reading copy status of {name}", lambda: self.container.get_blob_client(name).get_blob_properties())
+        props = self._call(
+            f"reading copy status of {name}",
+            lambda: self.container.get_blob_client(name).get_blob_properties(),
+        )
         copy = props.copy
         return (copy.status or CopyStatus.SUCCESS, copy.status_description or "")

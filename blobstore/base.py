@@ -12,14 +12,18 @@ class BlobStoreError(Exception):
         self.message = message
 
 
-def explain_code(code: str, status: int | None, message: str, where: str, auth: str = "account_key") -> BlobStoreError:
+def explain_code(
+    code: str, status: int | None, message: str, where: str, auth: str = "account_key"
+) -> BlobStoreError:
     """An error code of the Blob service, as a message a user can act on.
 
     Azure answers a bad shared-key signature with AuthenticationFailed, Azurite with
     AuthorizationFailure; with a key (not a SAS) both mean the key is wrong.
     """
     if code == "ContainerNotFound":
-        return BlobStoreError("ContainerNotFound", f"The container does not exist ({where}). Create it, or check its name.")
+        return BlobStoreError(
+            "ContainerNotFound", f"The container does not exist ({where}). Create it, or check its name."
+        )
     if code == "BlobNotFound" or (status == 404 and not code):
         return BlobStoreError("BlobNotFound", f"Not found ({where}).")
     if code == "AuthenticationFailed" or (code == "AuthorizationFailure" and auth != "sas"):
@@ -28,7 +32,11 @@ def explain_code(code: str, status: int | None, message: str, where: str, auth: 
             f"The storage account rejected the credentials ({where}): the key, SAS token or "
             "connection string is wrong, expired, or for another account.",
         )
-    if code in ("AuthorizationPermissionMismatch", "AuthorizationFailure", "AuthorizationResourceTypeMismatch"):
+    if code in (
+        "AuthorizationPermissionMismatch",
+        "AuthorizationFailure",
+        "AuthorizationResourceTypeMismatch",
+    ):
         return BlobStoreError(
             code,
             f"The credentials lack a permission ({where}). A SAS token needs read, write, list, "

@@ -51,7 +51,9 @@ class LocalBlobStore:
             tmp.write_bytes(data)
             os.replace(tmp, path)  # atomic: readers never see half a file
         except OSError as exc:
-            raise BlobStoreError("WriteFailed", f"Cannot write {name} in {self.description}: {exc.strerror}.") from exc
+            raise BlobStoreError(
+                "WriteFailed", f"Cannot write {name} in {self.description}: {exc.strerror}."
+            ) from exc
 
     def put_file(self, name: str, path: str, content_type: str = "application/octet-stream") -> None:
         target = self._path(name)
@@ -61,7 +63,9 @@ class LocalBlobStore:
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)
         except OSError as exc:
-            raise BlobStoreError("WriteFailed", f"Cannot write {name} in {self.description}: {exc.strerror}.") from exc
+            raise BlobStoreError(
+                "WriteFailed", f"Cannot write {name} in {self.description}: {exc.strerror}."
+            ) from exc
 
     def get(self, name: str) -> bytes:
         try:
@@ -78,7 +82,9 @@ class LocalBlobStore:
         path = self._path(name)
         if not path.is_file():
             raise BlobStoreError("BlobNotFound", f"{name} does not exist in {self.description}.")
-        return BlobInfo(name, path.stat().st_size, mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+        return BlobInfo(
+            name, path.stat().st_size, mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        )
 
     def list(self, prefix: str = "", limit: int | None = None) -> Iterator[BlobInfo]:
         if not self.root.is_dir():
@@ -113,7 +119,9 @@ class LocalBlobStore:
         return signing.container_token(self.root_name, self.key_prefix, expires_in)
 
     def start_copy(self, name: str, source_url: str) -> str:
-        raise BlobStoreError("NotSupported", "Local storage cannot copy from a URL; stream the bytes instead.")
+        raise BlobStoreError(
+            "NotSupported", "Local storage cannot copy from a URL; stream the bytes instead."
+        )
 
     def copy_status(self, name: str) -> tuple[str, str]:
         return (CopyStatus.SUCCESS, "") if self.exists(name) else (CopyStatus.FAILED, "missing")

@@ -22,8 +22,19 @@ import urllib3
 from blobstore.base import BlobStoreError, explain_code
 
 API_VERSION = "2021-08-06"
-_STANDARD_HEADERS = ("content-encoding", "content-language", "content-length", "content-md5", "content-type",
-                     "date", "if-modified-since", "if-match", "if-none-match", "if-unmodified-since", "range")
+_STANDARD_HEADERS = (
+    "content-encoding",
+    "content-language",
+    "content-length",
+    "content-md5",
+    "content-type",
+    "date",
+    "if-modified-since",
+    "if-match",
+    "if-none-match",
+    "if-unmodified-since",
+    "range",
+)
 
 
 def shared_key_signature(account: str, key: str, method: str, url: str, headers: dict[str, str]) -> str:
@@ -47,8 +58,16 @@ def shared_key_signature(account: str, key: str, method: str, url: str, headers:
 class BlobRest:
     """Copy Blob and Get Blob Properties for one container, over a connection pool shared by threads."""
 
-    def __init__(self, container_url: str, *, account: str, key: str = "", sas: str = "",
-                 timeout: float = 30, pool_size: int = 64) -> None:
+    def __init__(
+        self,
+        container_url: str,
+        *,
+        account: str,
+        key: str = "",
+        sas: str = "",
+        timeout: float = 30,
+        pool_size: int = 64,
+    ) -> None:
         if not key and not sas:
             raise ValueError("an account key or a SAS token is needed")
         self.base = container_url.split("?")[0].rstrip("/")
@@ -56,16 +75,23 @@ class BlobRest:
         self.timeout = urllib3.Timeout(connect=min(timeout, 10), read=timeout)
         self.pool = urllib3.PoolManager(num_pools=4, maxsize=pool_size, block=False, retries=False)
 
-    def _request(self, method: str, name: str, headers: dict[str, str], where: str) -> urllib3.BaseHTTPResponse:
+    def _request(
+        self, method: str, name: str, headers: dict[str, str], where: str
+    ) -> urllib3.BaseHTTPResponse:
         url = f"{self.base}/{quote(name, safe='/~')}"
-        headers = {**headers, "x-ms-version": API_VERSION,
-                   "x-ms-date": format_datetime(datetime.now(UTC), usegmt=True)}
+        headers = {
+            **headers,
+            "x-ms-version": API_VERSION,
+            "x-ms-date": format_datetime(datetime.now(UTC), usegmt=True),
+        }
         if self.sas:
             url = f"{url}?{self.sas}"
         else:
             headers["Authorization"] = shared_key_signature(self.account, self.key, method, url, headers)
         try:
-            response = self.pool.request(method, url, headers=headers, timeout=self.timeout, preload_content=True)
+            response = self.pool.request(
+                method, url, headers=headers, timeout=self.timeout, preload_content=True
+            )
         except urllib3.exceptions.HTTPError as exc:
             raise BlobStoreError(
                 "Unreachable",
@@ -87,13 +113,17 @@ class BlobRest:
         """Start Copy Blob from ``source_url``; returns the copy status (``success`` or ``pending``)."""
         source = urlsplit(source_url)  # re-encoded the way the SDK does (_encode_source_url)
         source_url = f"{source.scheme}://{source.netloc}{quote(unquote(source.path), safe='~/')}" + (
-            f"?{source.query}" if source.query else "")
-        response = self._request("PUT", name, {"x-ms-copy-source": source_url, "Content-Length": "0"},
-                                 f"copying into {name}")
+            f"?{source.query}" if source.query else ""
+        )
+        response = self._request(
+            "PUT", name, {"x-ms-copy-source": source_url, "Content-Length": "0"}, f"copying into {name}"
+        )
         return response.headers.get("x-ms-copy-status") or "pending"
 
     def copy_status(self, name: str) -> tuple[str, str]:
         """(status, description) of the last copy into ``name``; ``success`` when it was not copied."""
         response = self._request("HEAD", name, {}, f"reading copy status of {name}")
-        return (response.headers.get("x-ms-copy-status") or "success",
-                response.headers.get("x-ms-copy-status-description") or "")
+        return (
+            response.headers.get("x-ms-copy-status") or "success",
+            response.headers.get("x-ms-copy-status-description") or "",
+        )

@@ -53,7 +53,9 @@ def verify(root: str, path: str, expiry: str, signature: str, scope: str = "b") 
     if scope == "c":
         parts = path.split("/")
         candidates = ["/".join(parts[:n]) + "/" for n in range(1, len(parts))]
-        if not any(hmac.compare_digest(_signature(root, prefix, expires), signature or "") for prefix in candidates):
+        if not any(
+            hmac.compare_digest(_signature(root, prefix, expires), signature or "") for prefix in candidates
+        ):
             return "Signature did not match"
     elif not hmac.compare_digest(_signature(root, path, expires), signature or ""):
         return "Signature did not match"

@@ -32,7 +32,9 @@ def signed_blob(request: HttpRequest, root: str, path: str) -> HttpResponse:
         from sandbox.services.faults import faults_get
 
         delay(faults_get())
-    reason = verify(root, path, request.GET.get("se", ""), request.GET.get("sig", ""), request.GET.get("sr", "b"))
+    reason = verify(
+        root, path, request.GET.get("se", ""), request.GET.get("sig", ""), request.GET.get("sr", "b")
+    )
     if reason:
         return _azure_style_error(403, "AuthenticationFailed", reason)
     try:

@@ -153,7 +153,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for a restarting broker, never exits
 # A publish while the broker is down gives up after about 2 s; the job stays queued and the sweep
 # sends it again (jobs.services.job_send), so a page never hangs on a broker.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 3,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "visionport")
 # Short work (predictions, connection checks, the start and the checks of a training) has its own
 # queue and worker, so it never waits behind an export. jobs.registry names each kind's queue.

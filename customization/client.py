@@ -47,22 +47,38 @@ def parse_analyze(body: dict) -> tuple[list[Prediction], list[Prediction]]:
     """(tags, objects) from either analyze response shape found in the wild."""
     custom = body.get("customModelResult") or {}
     if "tagsResult" in custom or "objectsResult" in custom:
-        tags = [Prediction(t["name"], float(t["confidence"])) for t in (custom.get("tagsResult") or {}).get("values", [])]
+        tags = [
+            Prediction(t["name"], float(t["confidence"]))
+            for t in (custom.get("tagsResult") or {}).get("values", [])
+        ]
         objects = []
         for o in (custom.get("objectsResult") or {}).get("values", []):
             best = max(o.get("tags") or [{"name": "?", "confidence": 0}], key=lambda t: t["confidence"])
             b = o["boundingBox"]
-            objects.append(Prediction(best["name"], float(best["confidence"]), (int(b["x"]), int(b["y"]), int(b["w"]), int(b["h"]))))
+            objects.append(
+                Prediction(
+                    best["name"],
+                    float(best["confidence"]),
+                    (int(b["x"]), int(b["y"]), int(b["w"]), int(b["h"])),
+                )
+            )
         return tags, objects
     # The older shape: {"customModelResult": {"classifications": [...], "objects": [...]}}
-    tags = [Prediction(t.get("label") or t.get("name"), float(t["confidence"])) for t in custom.get("classifications", [])]
+    tags = [
+        Prediction(t.get("label") or t.get("name"), float(t["confidence"]))
+        for t in custom.get("classifications", [])
+    ]
     objects = []
     for o in custom.get("objects", []):
         b = o.get("boundingBox") or o.get("rectangle")
         label = (o.get("classifications") or [{}])[0]
-        objects.append(Prediction(label.get("label") or label.get("name") or o.get("object", "?"),
-                                  float(label.get("confidence", o.get("confidence", 0))),
-                                  (int(b["x"]), int(b["y"]), int(b["w"]), int(b["h"]))))
+        objects.append(
+            Prediction(
+                label.get("label") or label.get("name") or o.get("object", "?"),
+                float(label.get("confidence", o.get("confidence", 0))),
+                (int(b["x"]), int(b["y"]), int(b["w"]), int(b["h"])),
+            )
+        )
     return tags, objects
 
 
@@ -79,18 +95,30 @@ class VisionClient:
     def for_workspace(cls, workspace: Workspace) -> VisionClient:
         connection = workspace.connections.filter(kind=Connection.Kind.VISION).first()
         if connection is None or not connection.is_configured:
-            raise VisionError("vision_not_configured", "This workspace has no Vision connection: add one in Settings.")
+            raise VisionError(
+                "vision_not_configured", "This workspace has no Vision connection: add one in Settings."
+            )
         return cls(connection.endpoint, connection.secret)
 
-    def request(self, method: str, path: str, *, json: Any = None, data: bytes | None = None,
-                content_type: str | None = None, params: dict | None = None, ok: tuple[int, ...] = (200,)) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: bytes | None = None,
+        content_type: str | None = None,
+        params: dict | None = None,
+        ok: tuple[int, ...] = (200,),
+    ) -> Any:
         url = f"{self.base}/{path}"
         query = {"api-version": API_VERSION, **(params or {})}
         headers = {"Content-Type": content_type} if content_type else {}
 
         def send() -> requests.Response:
-            response = self.session.request(method, url, params=query, json=json, data=data, headers=headers,
-                                            timeout=self.timeout)
+            response = self.session.request(
+                method, url, params=query, json=json, data=data, headers=headers, timeout=self.timeout
+            )
             if response.status_code == 429 or response.status_code >= 500:
                 response.raise_for_status()  # retried by the policy
             return response
@@ -100,9 +128,11 @@ class VisionClient:
         except requests.HTTPError as exc:
             return self._fail(exc.response)
         except requests.RequestException as exc:
-            raise VisionError("vision_unreachable",
-                              f"Cannot reach the Vision service at {self.endpoint}: check the endpoint and the network.",
-                              detail=str(exc)) from exc
+            raise VisionError(
+                "vision_unreachable",
+                f"Cannot reach the Vision service at {self.endpoint}: check the endpoint and the network.",
+                detail=str(exc),
+            ) from exc
         if response.status_code not in ok:
             return self._fail(response)
         if not response.content:
@@ -121,10 +151,20 @@ class VisionClient:
         raise VisionError(code, message, status=response.status_code)
 
     # --- datasets ------------------------------------------------------------------------------
-    def dataset_register(self, name: str, *, kind: str, annotation_urls: list[str], sas: str | None,
-                         properties: dict | None = None) -> dict:
-        body = {"annotationKind": kind, "annotationFileUris": annotation_urls,
-                "authentication": {"kind": "sas", "sasToken": sas} if sas else {"kind": "managedIdentity"}}
+    def dataset_register(
+        self,
+        name: str,
+        *,
+        kind: str,
+        annotation_urls: list[str],
+        sas: str | None,
+        properties: dict | None = None,
+    ) -> dict:
+        body = {
+            "annotationKind": kind,
+            "annotationFileUris": annotation_urls,
+            "authentication": {"kind": "sas", "sasToken": sas} if sas else {"kind": "managedIdentity"},
+        }
         if properties:
             body["customProperties"] = properties
         return self.request("PUT", f"datasets/{quote(name)}", json=body, ok=(200, 201))
@@ -149,9 +189,16 @@ class VisionClient:
         return self._list("datasets")
 
     # --- models and evaluations ---------------------------------------------------------------
-    def model_train(self, name: str, *, dataset: str, kind: str, budget_hours: float, eval_dataset: str = "") -> dict:
-        body: dict[str, Any] = {"trainingParameters": {"trainingDatasetName": dataset, "timeBudgetInHours": budget_hours,
-                                                       "modelKind": kind}}
+    def model_train(
+        self, name: str, *, dataset: str, kind: str, budget_hours: float, eval_dataset: str = ""
+    ) -> dict:
+        body: dict[str, Any] = {
+            "trainingParameters": {
+                "trainingDatasetName": dataset,
+                "timeBudgetInHours": budget_hours,
+                "modelKind": kind,
+            }
+        }
         if eval_dataset:
             body["evaluationParameters"] = {"testDatasetName": eval_dataset}
         return self.request("PUT", f"models/{quote(name)}", json=body, ok=(200, 201))
@@ -169,8 +216,12 @@ class VisionClient:
         return self._list("models")
 
     def evaluation_start(self, model: str, name: str, dataset: str) -> dict:
-        return self.request("PUT", f"models/{quote(model)}/evaluations/{quote(name)}",
-                            json={"evaluationParameters": {"testDatasetName": dataset}}, ok=(200, 201))
+        return self.request(
+            "PUT",
+            f"models/{quote(model)}/evaluations/{quote(name)}",
+            json={"evaluationParameters": {"testDatasetName": dataset}},
+            ok=(200, 201),
+        )
 
     def evaluation_get(self, model: str, name: str) -> dict:
         return self.request("GET", f"models/{quote(model)}/evaluations/{quote(name)}")
@@ -179,10 +230,19 @@ class VisionClient:
         return self._list(f"models/{quote(model)}/evaluations")
 
     # --- analyze -------------------------------------------------------------------------------
-    def analyze(self, model: str, image: bytes, content_type: str) -> tuple[dict, list[Prediction], list[Prediction]]:
+    def analyze(
+        self, model: str, image: bytes, content_type: str
+    ) -> tuple[dict, list[Prediction], list[Prediction]]:
         if len(image) > SYNC_IMAGE_LIMIT:
-            raise VisionError("image_too_large", "The image is larger than 6 MB, the service's limit for one request.")
-        body = self.request("POST", "imageanalysis:analyze", data=image, content_type=content_type,
-                            params={"model-name": model})
+            raise VisionError(
+                "image_too_large", "The image is larger than 6 MB, the service's limit for one request."
+            )
+        body = self.request(
+            "POST",
+            "imageanalysis:analyze",
+            data=image,
+            content_type=content_type,
+            params={"model-name": model},
+        )
         tags, objects = parse_analyze(body)
         return body, tags, objects

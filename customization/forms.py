@@ -16,8 +16,11 @@ from customization.training_rules import (
 )
 
 KINDS = [("imageObjectDetection", "Object detection"), ("imageClassification", "Classification (multiclass)")]
-MODEL_KINDS = [("Generic-Detector", "Object detector"), ("Generic-Classifier", "Classifier"),
-               ("Product-Recognizer", "Product recognizer")]
+MODEL_KINDS = [
+    ("Generic-Detector", "Object detector"),
+    ("Generic-Classifier", "Classifier"),
+    ("Product-Recognizer", "Product recognizer"),
+]
 MAX_UPLOAD = 6 * 1024 * 1024
 
 
@@ -31,18 +34,40 @@ def _name(value: str) -> str:
 class RegisterDatasetForm(forms.Form):
     name = forms.CharField(max_length=255, validators=[_name])
     kind = forms.ChoiceField(choices=KINDS, label="Annotation kind")
-    purpose = forms.ChoiceField(choices=[("training", "Training"), ("evaluation", "Evaluation")], initial="training")
-    source = forms.ChoiceField(choices=[("storage", "A file in this workspace's storage"), ("url", "A URL")],
-                               widget=forms.RadioSelect, initial="storage")
+    purpose = forms.ChoiceField(
+        choices=[("training", "Training"), ("evaluation", "Evaluation")], initial="training"
+    )
+    source = forms.ChoiceField(
+        choices=[("storage", "A file in this workspace's storage"), ("url", "A URL")],
+        widget=forms.RadioSelect,
+        initial="storage",
+    )
     path = forms.CharField(required=False, label="Path in storage", help_text="e.g. Pets_<id>/train.json")
     url = forms.CharField(required=False, label="URL", help_text="Read anonymously (managed identity).")
-    auth = forms.ChoiceField(choices=[("sas", "Generate a SAS token that covers training"),
-                                      ("managedIdentity", "Managed identity (the service's own access)")],
-                             widget=forms.RadioSelect, initial="sas", label="How the service reads the files")
-    budget_hours = forms.FloatField(min_value=0.001, initial=1, label="Planned training budget (hours)",
-                                    help_text="The SAS is made to outlive it by 48 hours.")
-    check = forms.ChoiceField(choices=[("sample", "Read a sample of 50 images"), ("all", "Read every image"),
-                                       ("none", "Do not read images")], initial="sample", label="Image check")
+    auth = forms.ChoiceField(
+        choices=[
+            ("sas", "Generate a SAS token that covers training"),
+            ("managedIdentity", "Managed identity (the service's own access)"),
+        ],
+        widget=forms.RadioSelect,
+        initial="sas",
+        label="How the service reads the files",
+    )
+    budget_hours = forms.FloatField(
+        min_value=0.001,
+        initial=1,
+        label="Planned training budget (hours)",
+        help_text="The SAS is made to outlive it by 48 hours.",
+    )
+    check = forms.ChoiceField(
+        choices=[
+            ("sample", "Read a sample of 50 images"),
+            ("all", "Read every image"),
+            ("none", "Do not read images"),
+        ],
+        initial="sample",
+        label="Image check",
+    )
     export_job = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict:
@@ -169,4 +194,10 @@ class TryForm(forms.Form):
             raise ValidationError(f"{fmt} images are not accepted: use jpg, png, bmp, gif, tiff or webp.")
         if min(width, height) < 50:
             raise ValidationError(f"The image is {width}×{height}; the service needs at least 50×50.")
-        return {"data": data, "format": fmt, "content_type": f"image/{fmt.lower()}", "width": width, "height": height}
+        return {
+            "data": data,
+            "format": fmt,
+            "content_type": f"image/{fmt.lower()}",
+            "width": width,
+            "height": height,
+        }

@@ -21,13 +21,19 @@ class DatasetRecord(models.Model):
     images = models.PositiveIntegerField(default=0)
     per_category = models.JSONField(default=dict)
     report = models.JSONField(default=dict)
-    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     job = models.ForeignKey("jobs.Job", null=True, on_delete=models.SET_NULL, related_name="+")
-    export_job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    export_job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="one_dataset_record_per_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="one_dataset_record_per_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -43,12 +49,16 @@ class ModelRecord(models.Model):
     status = models.CharField(max_length=20, default="notStarted")
     cost_minutes = models.FloatField(null=True, blank=True)
     performance = models.JSONField(default=dict, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     job = models.ForeignKey("jobs.Job", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="one_model_record_per_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="one_model_record_per_name")
+        ]
 
     def __str__(self) -> str:
         return self.name

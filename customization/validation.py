@@ -45,8 +45,12 @@ class Quota:
 QUOTAS = {
     (CLASSIFICATION, "training"): Quota(1_000_000, 2, 2, 2500, max_labels_per_image=1),
     (DETECTION, "training"): Quota(200_000, 2, 1, 1000, max_regions_per_image=1000),
-    (CLASSIFICATION, "evaluation"): Quota(100_000, 1, 2, 2500, min_dim=50, max_dim=16000, max_labels_per_image=1),
-    (DETECTION, "evaluation"): Quota(100_000, 1, 1, 1000, min_dim=50, max_dim=16000, max_regions_per_image=1000),
+    (CLASSIFICATION, "evaluation"): Quota(
+        100_000, 1, 2, 2500, min_dim=50, max_dim=16000, max_labels_per_image=1
+    ),
+    (DETECTION, "evaluation"): Quota(
+        100_000, 1, 1, 1000, min_dim=50, max_dim=16000, max_regions_per_image=1000
+    ),
 }
 ACCEPTED_FORMATS = {"JPEG", "PNG", "BMP", "GIF"}
 
@@ -98,9 +102,15 @@ class Report:
 
     def as_dict(self) -> dict:
         return {
-            "kind": self.kind, "purpose": self.purpose, "ok": self.ok, "images": self.images,
-            "annotations": self.annotations, "categories": self.categories, "per_category": self.per_category,
-            "errors": [g.__dict__ for g in self.errors], "warnings": [g.__dict__ for g in self.warnings],
+            "kind": self.kind,
+            "purpose": self.purpose,
+            "ok": self.ok,
+            "images": self.images,
+            "annotations": self.annotations,
+            "categories": self.categories,
+            "per_category": self.per_category,
+            "errors": [g.__dict__ for g in self.errors],
+            "warnings": [g.__dict__ for g in self.warnings],
         }
 
 
@@ -135,14 +145,23 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
     report = Report(kind, purpose)
     quota = quota_for(kind, purpose)
     if not isinstance(coco, dict):
-        report.add("not_an_object", "error", "The file is not a COCO JSON object.", "Export the file again as COCO JSON.")
+        report.add(
+            "not_an_object",
+            "error",
+            "The file is not a COCO JSON object.",
+            "Export the file again as COCO JSON.",
+        )
         return report
     lists = {}
     for key in ("images", "annotations", "categories"):
         value = coco.get(key)
         if not isinstance(value, list):
-            report.add(f"missing_{key}", "error", f"The file has no '{key}' list.",
-                       f"Add a '{key}' array (it may be empty only for annotations of unlabelled images).")
+            report.add(
+                f"missing_{key}",
+                "error",
+                f"The file has no '{key}' list.",
+                f"Add a '{key}' array (it may be empty only for annotations of unlabelled images).",
+            )
         lists[key] = value if isinstance(value, list) else []
     images, annotations, categories = lists["images"], lists["annotations"], lists["categories"]
     report.images, report.annotations, report.categories = len(images), len(annotations), len(categories)
@@ -150,70 +169,136 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
 
     # Images
     if not 1 <= len(images) <= quota.max_images:
-        add("image_count", "error", f"{len(images)} images; a {purpose} dataset takes 1 to {quota.max_images:,}.",
-            "Split the file or add images.")
+        add(
+            "image_count",
+            "error",
+            f"{len(images)} images; a {purpose} dataset takes 1 to {quota.max_images:,}.",
+            "Split the file or add images.",
+        )
     image_ids: dict[int, dict] = {}
     min_dim, max_dim = quota.min_dim, quota.max_dim
     for position, image in enumerate(images):
         if not isinstance(image, dict):
-            add("image_not_object", "error", "An image entry is not an object.", "Each image must be a JSON object.",
-                f"images[{position}]")
+            add(
+                "image_not_object",
+                "error",
+                "An image entry is not an object.",
+                "Each image must be a JSON object.",
+                f"images[{position}]",
+            )
             continue
         image_id = image.get("id")
         name = image.get("file_name")
         if not (type(image_id) is int or _is_int(image_id)):
-            add("image_id_type", "error", "Image ids must be integers (1.0 is refused).",
-                "Number the images 1, 2, 3, ... as integers.", _image_where(position, image_id, name))
+            add(
+                "image_id_type",
+                "error",
+                "Image ids must be integers (1.0 is refused).",
+                "Number the images 1, 2, 3, ... as integers.",
+                _image_where(position, image_id, name),
+            )
         elif image_id in image_ids:
-            add("image_id_duplicate", "error", "Two images share an id.", "Give every image its own id.",
-                _image_where(position, image_id, name))
+            add(
+                "image_id_duplicate",
+                "error",
+                "Two images share an id.",
+                "Give every image its own id.",
+                _image_where(position, image_id, name),
+            )
         else:
             image_ids[image_id] = image
         if not name:
-            add("image_file_name", "error", "An image has no file_name.", "Add the blob path as file_name.",
-                _image_where(position, image_id, name))
+            add(
+                "image_file_name",
+                "error",
+                "An image has no file_name.",
+                "Add the blob path as file_name.",
+                _image_where(position, image_id, name),
+            )
         if "coco_url" not in image and "absolute_url" not in image:
-            add("image_url", "error", "An image has neither coco_url nor absolute_url, so the service cannot find it.",
-                "Add coco_url with the blob's URL (without SAS).", _image_where(position, image_id, name))
+            add(
+                "image_url",
+                "error",
+                "An image has neither coco_url nor absolute_url, so the service cannot find it.",
+                "Add coco_url with the blob's URL (without SAS).",
+                _image_where(position, image_id, name),
+            )
         width, height = image.get("width"), image.get("height")
-        if not ((type(width) in _NUMBERS or _is_num(width)) and (type(height) in _NUMBERS or _is_num(height))):
-            add("image_size_missing", "error", "An image has no numeric width and height.",
-                "Add the image's pixel width and height.", _image_where(position, image_id, name))
+        if not (
+            (type(width) in _NUMBERS or _is_num(width)) and (type(height) in _NUMBERS or _is_num(height))
+        ):
+            add(
+                "image_size_missing",
+                "error",
+                "An image has no numeric width and height.",
+                "Add the image's pixel width and height.",
+                _image_where(position, image_id, name),
+            )
         elif width < min_dim or height < min_dim or width > max_dim or height > max_dim:
-            add("image_size_range", "error",
+            add(
+                "image_size_range",
+                "error",
                 f"Images must be {quota.min_dim} to {quota.max_dim:,} pixels on each side.",
-                "Resize the image, or leave it out.", f"{_image_where(position, image_id, name)}: {width}x{height}")
+                "Resize the image, or leave it out.",
+                f"{_image_where(position, image_id, name)}: {width}x{height}",
+            )
     if image_ids and not _dense(image_ids, len(images)):
-        add("image_ids_dense", "error", "Image ids must be exactly 1..N (the service rejects gaps and other starts).",
-            "Renumber the images 1..N and update image_id in the annotations.")
+        add(
+            "image_ids_dense",
+            "error",
+            "Image ids must be exactly 1..N (the service rejects gaps and other starts).",
+            "Renumber the images 1..N and update image_id in the annotations.",
+        )
 
     # Categories
     category_names: dict[int, str] = {}
     if not quota.min_categories <= len(categories) <= quota.max_categories:
-        add("category_count", "error",
+        add(
+            "category_count",
+            "error",
             f"{len(categories)} categories; a {kind} dataset needs {quota.min_categories} to {quota.max_categories:,}.",
-            "Add or merge categories.")
+            "Add or merge categories.",
+        )
     seen_names: Counter = Counter()
     for position, category in enumerate(categories):
         cid = category.get("id") if isinstance(category, dict) else None
         name = str(category.get("name", "")) if isinstance(category, dict) else ""
         where = f"category id {cid} ({name})"
         if not _is_int(cid) or cid in category_names:
-            add("category_id", "error", "Category ids must be unique integers.", "Number the categories 1..N.",
-                f"categories[{position}]")
+            add(
+                "category_id",
+                "error",
+                "Category ids must be unique integers.",
+                "Number the categories 1..N.",
+                f"categories[{position}]",
+            )
             continue
         category_names[cid] = name
         seen_names[name.lower()] += 1
         if name.lower() == "negative":
-            add("negative_category", "warning",
+            add(
+                "negative_category",
+                "warning",
                 "A category is called Negative: Image Analysis has no negative class, it trains as an ordinary one.",
-                "Drop the category and its annotations unless you really want a class for 'nothing'.", where)
+                "Drop the category and its annotations unless you really want a class for 'nothing'.",
+                where,
+            )
     if category_names and not _dense(category_names, len(categories)):
-        add("category_ids_dense", "error", "Category ids must be exactly 1..N.", "Renumber the categories 1..N.")
+        add(
+            "category_ids_dense",
+            "error",
+            "Category ids must be exactly 1..N.",
+            "Renumber the categories 1..N.",
+        )
     for name, count in seen_names.items():
         if count > 1:
-            add("category_name_duplicate", "warning", "Two categories share a name.",
-                "Merge them: predictions will not tell them apart.", name)
+            add(
+                "category_name_duplicate",
+                "warning",
+                "Two categories share a name.",
+                "Merge them: predictions will not tell them apart.",
+                name,
+            )
 
     # Annotations. Unique ids in 1..N are one bit each; the others (an error anyway) go in a set.
     n_annotations = len(annotations)
@@ -225,7 +310,13 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
     detection = kind == DETECTION
     for position, ann in enumerate(annotations):
         if not isinstance(ann, dict):
-            add("annotation_not_object", "error", "An annotation is not an object.", "Fix the annotation.", f"annotations[{position}]")
+            add(
+                "annotation_not_object",
+                "error",
+                "An annotation is not an object.",
+                "Fix the annotation.",
+                f"annotations[{position}]",
+            )
             continue
         aid, image_id, cid = ann.get("id"), ann.get("image_id"), ann.get("category_id")
         if not (type(aid) is int or _is_int(aid)):
@@ -239,15 +330,30 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
             fresh = aid not in ann_other
             ann_other.add(aid)
         if not fresh:
-            add("annotation_id", "error", "Annotation ids must be unique integers.", "Number the annotations 1..N.",
-                f"annotation id {aid} (image {image_id})")
+            add(
+                "annotation_id",
+                "error",
+                "Annotation ids must be unique integers.",
+                "Number the annotations 1..N.",
+                f"annotation id {aid} (image {image_id})",
+            )
         if not (type(image_id) is int or _is_int(image_id)) or image_id not in image_ids:
-            add("annotation_image", "error", "An annotation points at an image that does not exist.",
-                "Fix image_id or remove the annotation.", f"annotation id {aid} (image {image_id})")
+            add(
+                "annotation_image",
+                "error",
+                "An annotation points at an image that does not exist.",
+                "Fix image_id or remove the annotation.",
+                f"annotation id {aid} (image {image_id})",
+            )
             continue
         if not (type(cid) is int or _is_int(cid)) or cid not in category_names:
-            add("annotation_category", "error", "An annotation points at a category that does not exist.",
-                "Fix category_id or add the category.", f"annotation id {aid} (image {image_id})")
+            add(
+                "annotation_category",
+                "error",
+                "An annotation points at a category that does not exist.",
+                "Fix category_id or add the category.",
+                f"annotation id {aid} (image {image_id})",
+            )
             continue
         per_image[image_id] = per_image.get(image_id, 0) + 1
         per_category[cid] = per_category.get(cid, 0) + 1
@@ -255,37 +361,69 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
         if detection:
             _check_box(report, bbox, aid, image_id)
         elif bbox is not None:
-            add("bbox_on_classification", "warning", "Classification annotations carry a bbox, which is ignored.",
-                "Register as object detection if the boxes matter, or drop them.", f"annotation id {aid} (image {image_id})")
+            add(
+                "bbox_on_classification",
+                "warning",
+                "Classification annotations carry a bbox, which is ignored.",
+                "Register as object detection if the boxes matter, or drop them.",
+                f"annotation id {aid} (image {image_id})",
+            )
     if (ann_in_range or ann_other) and (ann_other or ann_in_range != n_annotations):
-        add("annotation_ids_dense", "error", "Annotation ids must be exactly 1..N.", "Renumber the annotations 1..N.")
+        add(
+            "annotation_ids_dense",
+            "error",
+            "Annotation ids must be exactly 1..N.",
+            "Renumber the annotations 1..N.",
+        )
     del ann_seen, ann_other
 
     max_labels, max_regions = quota.max_labels_per_image, quota.max_regions_per_image
     for image_id, image in image_ids.items():
         count = per_image.get(image_id, 0)
         if count == 0:
-            add("image_unannotated", "warning", "Images without annotations are not used for training.",
-                "Label them, or leave them out of the file.", f"image id {image_id} ({image.get('file_name')})")
+            add(
+                "image_unannotated",
+                "warning",
+                "Images without annotations are not used for training.",
+                "Label them, or leave them out of the file.",
+                f"image id {image_id} ({image.get('file_name')})",
+            )
         elif max_labels and count > max_labels:
-            add("several_labels", "error",
+            add(
+                "several_labels",
+                "error",
                 "A classification image has several labels; Image Analysis trains multiclass classifiers only.",
                 "Keep one label per image (re-export with 'keep the first tag' or 'leave them out').",
-                f"image id {image_id} ({image.get('file_name')})")
+                f"image id {image_id} ({image.get('file_name')})",
+            )
         elif max_regions and count > max_regions:
-            add("too_many_regions", "error", f"More than {max_regions} boxes on an image.",
-                "Remove boxes or split the image.", f"image id {image_id} ({image.get('file_name')})")
+            add(
+                "too_many_regions",
+                "error",
+                f"More than {max_regions} boxes on an image.",
+                "Remove boxes or split the image.",
+                f"image id {image_id} ({image.get('file_name')})",
+            )
 
     for cid, name in category_names.items():
         n = per_category.get(cid, 0)
         report.per_category[name] = n
         if n == 0:
-            add("category_unused", "warning", "A category has no annotations.", "Remove it, or label images with it.",
-                f"category id {cid} ({name})")
+            add(
+                "category_unused",
+                "warning",
+                "A category has no annotations.",
+                "Remove it, or label images with it.",
+                f"category id {cid} ({name})",
+            )
         elif n < quota.min_per_category:
-            add("category_too_few", "error",
+            add(
+                "category_too_few",
+                "error",
                 f"A category has fewer than {quota.min_per_category} annotations, the {purpose} minimum.",
-                "Label more images with it, or remove it.", f"category id {cid} ({name}): {n}")
+                "Label more images with it, or remove it.",
+                f"category id {cid} ({name}): {n}",
+            )
     return report
 
 
@@ -294,22 +432,46 @@ def _check_box(report: Report, bbox: object, aid: object, image_id: object) -> N
         numeric = False
     else:
         left, top, width, height = bbox
-        numeric = ((type(left) in _NUMBERS or _is_num(left)) and (type(top) in _NUMBERS or _is_num(top))
-                   and (type(width) in _NUMBERS or _is_num(width)) and (type(height) in _NUMBERS or _is_num(height)))
+        numeric = (
+            (type(left) in _NUMBERS or _is_num(left))
+            and (type(top) in _NUMBERS or _is_num(top))
+            and (type(width) in _NUMBERS or _is_num(width))
+            and (type(height) in _NUMBERS or _is_num(height))
+        )
     if not numeric:
-        report.add("bbox_missing", "error", "A detection annotation has no [left, top, width, height] bbox.",
-                   "Add the box, or register the file as classification.", f"annotation id {aid} (image {image_id})")
+        report.add(
+            "bbox_missing",
+            "error",
+            "A detection annotation has no [left, top, width, height] bbox.",
+            "Add the box, or register the file as classification.",
+            f"annotation id {aid} (image {image_id})",
+        )
         return
     if left > 1 or top > 1 or width > 1 or height > 1:
-        report.add("bbox_pixels", "error",
-                   "Boxes look like pixels; Image Analysis needs boxes relative to the image size (0..1).",
-                   "Divide left and width by the image width, top and height by its height "
-                   "(Visionport's exports write both flavours).", f"annotation id {aid} (image {image_id}): {list(bbox)}")
+        report.add(
+            "bbox_pixels",
+            "error",
+            "Boxes look like pixels; Image Analysis needs boxes relative to the image size (0..1).",
+            "Divide left and width by the image width, top and height by its height "
+            "(Visionport's exports write both flavours).",
+            f"annotation id {aid} (image {image_id}): {list(bbox)}",
+        )
         return
-    if not (0 <= left < 1 and 0 <= top < 1 and 0 < width <= 1 and 0 < height <= 1
-            and left + width <= 1 + 1e-9 and top + height <= 1 + 1e-9):
-        report.add("bbox_range", "error", "A box lies partly outside the image or has no area.",
-                   "Clamp boxes into the image; drop empty ones.", f"annotation id {aid} (image {image_id}): {list(bbox)}")
+    if not (
+        0 <= left < 1
+        and 0 <= top < 1
+        and 0 < width <= 1
+        and 0 < height <= 1
+        and left + width <= 1 + 1e-9
+        and top + height <= 1 + 1e-9
+    ):
+        report.add(
+            "bbox_range",
+            "error",
+            "A box lies partly outside the image or has no area.",
+            "Clamp boxes into the image; drop empty ones.",
+            f"annotation id {aid} (image {image_id}): {list(bbox)}",
+        )
 
 
 def sas_expiry(sas: str) -> datetime | None:
@@ -328,15 +490,22 @@ def check_sas_expiry(report: Report, sas: str, budget_hours: float, margin_hours
     """The service reads the images during training: the SAS must outlive the budget plus a margin."""
     expiry = sas_expiry(sas)
     if expiry is None:
-        report.add("sas_no_expiry", "warning", "The SAS token has no readable expiry (se=).",
-                   "Use a SAS with an explicit expiry.")
+        report.add(
+            "sas_no_expiry",
+            "warning",
+            "The SAS token has no readable expiry (se=).",
+            "Use a SAS with an explicit expiry.",
+        )
         return
     needed = datetime.now(UTC) + timedelta(hours=budget_hours + margin_hours)
     if expiry < needed:
-        report.add("sas_expires_too_soon", "error",
-                   f"The SAS token expires {expiry:%Y-%m-%d %H:%M} UTC, before training could end "
-                   f"(budget {budget_hours} h plus a {margin_hours} h margin).",
-                   "Generate a SAS that lasts longer (Visionport generates one for you from an account key).")
+        report.add(
+            "sas_expires_too_soon",
+            "error",
+            f"The SAS token expires {expiry:%Y-%m-%d %H:%M} UTC, before training could end "
+            f"(budget {budget_hours} h plus a {margin_hours} h margin).",
+            "Generate a SAS that lasts longer (Visionport generates one for you from an account key).",
+        )
 
 
 def check_images(report: Report, images: list[dict], *, fetch, sample: int | None = 50) -> int:
@@ -346,7 +515,9 @@ def check_images(report: Report, images: list[dict], *, fetch, sample: int | Non
     """
     from PIL import Image, UnidentifiedImageError
 
-    chosen = images if not sample or len(images) <= sample else images[:: max(1, len(images) // sample)][:sample]
+    chosen = (
+        images if not sample or len(images) <= sample else images[:: max(1, len(images) // sample)][:sample]
+    )
     for image in chosen:
         url = image.get("coco_url") or image.get("absolute_url")
         where = f"image id {image.get('id')} ({image.get('file_name')})"
@@ -355,21 +526,34 @@ def check_images(report: Report, images: list[dict], *, fetch, sample: int | Non
         try:
             data = fetch(url)
         except Exception as exc:  # every reason an image cannot be read is reported, not raised
-            report.add("image_unreachable", "error", "The service could not read an image with these credentials.",
-                       "Check the SAS token's permissions (read) and expiry, and that the blob exists.",
-                       f"{where}: {str(exc)[:120]}")
+            report.add(
+                "image_unreachable",
+                "error",
+                "The service could not read an image with these credentials.",
+                "Check the SAS token's permissions (read) and expiry, and that the blob exists.",
+                f"{where}: {str(exc)[:120]}",
+            )
             continue
         if len(data) > quota_for(report.kind, report.purpose).max_image_bytes:
-            report.add("image_too_big", "error", "An image is larger than 20 MB.", "Compress or resize it.", where)
+            report.add(
+                "image_too_big", "error", "An image is larger than 20 MB.", "Compress or resize it.", where
+            )
             continue
         try:
             with Image.open(io.BytesIO(data)) as decoded:
                 fmt = decoded.format
                 decoded.verify()
         except (UnidentifiedImageError, OSError, SyntaxError):
-            report.add("image_undecodable", "error", "An image cannot be decoded.", "Replace the file.", where)
+            report.add(
+                "image_undecodable", "error", "An image cannot be decoded.", "Replace the file.", where
+            )
             continue
         if fmt not in ACCEPTED_FORMATS:
-            report.add("image_format", "error", f"{fmt} images are not accepted (jpg, png, bmp, gif).",
-                       "Convert the image to JPEG or PNG.", where)
+            report.add(
+                "image_format",
+                "error",
+                f"{fmt} images are not accepted (jpg, png, bmp, gif).",
+                "Convert the image to JPEG or PNG.",
+                where,
+            )
     return len(chosen)

@@ -66,8 +66,11 @@ def _service_list(request: WorkspaceRequest, what: str) -> tuple[list[dict], str
 def dataset_list(request: WorkspaceRequest) -> HttpResponse:
     datasets, error = _service_list(request, "datasets")
     records = dataset_records(request.workspace)
-    return render(request, "customization/dataset_list.html",
-                  {"datasets": [(d, records.get(d["name"])) for d in datasets], "error": error})
+    return render(
+        request,
+        "customization/dataset_list.html",
+        {"datasets": [(d, records.get(d["name"])) for d in datasets], "error": error},
+    )
 
 
 @workspace_view()
@@ -76,8 +79,13 @@ def dataset_register(request: WorkspaceRequest) -> HttpResponse:
     initial = {k: request.GET[k] for k in ("path", "kind", "export_job", "name") if k in request.GET}
     form = RegisterDatasetForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        job = job_start(workspace=request.workspace, actor=request.user, kind="register_dataset",
-                        target=form.cleaned_data["name"], params=form.cleaned_data)
+        job = job_start(
+            workspace=request.workspace,
+            actor=request.user,
+            kind="register_dataset",
+            target=form.cleaned_data["name"],
+            params=form.cleaned_data,
+        )
         return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
     return render(request, "customization/dataset_register.html", {"form": form})
 
@@ -97,24 +105,41 @@ def dataset_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
     gallery, gallery_error = None, ""
     if dataset:
         try:
-            gallery = gallery_page(workspace=request.workspace, name=name, dataset=dataset,
-                                   category=request.GET.get("category", ""), page=request.GET.get("page", 1))
+            gallery = gallery_page(
+                workspace=request.workspace,
+                name=name,
+                dataset=dataset,
+                category=request.GET.get("category", ""),
+                page=request.GET.get("page", 1),
+            )
         except GalleryError as exc:
             gallery_error = exc.message
     record = dataset_records(request.workspace).get(name)
     counts = sorted((record.per_category if record else {}).items(), key=lambda kv: -kv[1])
     template = "customization/dataset_detail.html" + ("#gallery" if request.htmx else "")
-    return render(request, template, {
-        "dataset": dataset, "record": record, "error": error, "name": name, "counts": counts,
-        "max_count": max([c for _, c in counts] or [1]) or 1, "gallery": gallery, "gallery_error": gallery_error})
+    return render(
+        request,
+        template,
+        {
+            "dataset": dataset,
+            "record": record,
+            "error": error,
+            "name": name,
+            "counts": counts,
+            "max_count": max([c for _, c in counts] or [1]) or 1,
+            "gallery": gallery,
+            "gallery_error": gallery_error,
+        },
+    )
 
 
 @workspace_view()
 @require_GET
 def dataset_thumbnail(request: WorkspaceRequest, name: str, image_id: int) -> HttpResponse:
     try:
-        thumbnail = gallery_thumbnail(workspace=request.workspace, name=name, image_id=image_id,
-                                      version=request.GET.get("v", ""))
+        thumbnail = gallery_thumbnail(
+            workspace=request.workspace, name=name, image_id=image_id, version=request.GET.get("v", "")
+        )
     except GalleryNotFound as exc:
         raise Http404(exc.message) from exc
     response = HttpResponse(thumbnail.data, content_type="image/jpeg")
@@ -144,9 +169,14 @@ def dataset_delete(request: WorkspaceRequest, name: str) -> HttpResponse:
 @require_GET
 def model_list(request: WorkspaceRequest) -> HttpResponse:
     models, error = _service_list(request, "models")
-    records = {r.name: r for r in ModelRecord.objects.filter(workspace=request.workspace).select_related("job")}
-    return render(request, "customization/model_list.html",
-                  {"models": [(m, records.get(m["name"])) for m in models], "error": error})
+    records = {
+        r.name: r for r in ModelRecord.objects.filter(workspace=request.workspace).select_related("job")
+    }
+    return render(
+        request,
+        "customization/model_list.html",
+        {"models": [(m, records.get(m["name"])) for m in models], "error": error},
+    )
 
 
 def _train_initial(request: WorkspaceRequest, kinds: dict[str, str], records: dict, azure: bool) -> dict:
@@ -157,7 +187,10 @@ def _train_initial(request: WorkspaceRequest, kinds: dict[str, str], records: di
     record = records.get(first)
     images = record.images if record else 0
     boxes = boxes_per_image(record.per_category if record else None, images)
-    initial = {"kind": kind, "budget_hours": default_hours(azure=azure, kind=kind, images=images, boxes=boxes)}
+    initial = {
+        "kind": kind,
+        "budget_hours": default_hours(azure=azure, kind=kind, images=images, boxes=boxes),
+    }
     fields = ("name", "kind", "dataset", "eval_dataset", "budget_hours")
     return initial | {k: request.GET[k] for k in fields if request.GET.get(k)}
 
@@ -171,8 +204,15 @@ def _budget_rows(datasets: list[dict], records: dict) -> list[dict]:
             kind = model_kind_for(d.get("annotationKind", ""))
             minimum = azure_minimum_hours(kind, record.images)
             suggested = f"{round_up(2 * minimum):g}–{round_up(5 * minimum):g} h"
-            rows.append({"name": d["name"], "images": record.images, "kind": MODEL_KIND_LABELS[kind],
-                         "minimum": hours_text(minimum), "suggested": suggested})
+            rows.append(
+                {
+                    "name": d["name"],
+                    "images": record.images,
+                    "kind": MODEL_KIND_LABELS[kind],
+                    "minimum": hours_text(minimum),
+                    "suggested": suggested,
+                }
+            )
     return rows
 
 
@@ -184,16 +224,35 @@ def model_train(request: WorkspaceRequest) -> HttpResponse:
     kinds = {d["name"]: d.get("annotationKind", "") for d in datasets}
     records = dataset_records(request.workspace)
     azure = workspace_trains_on_azure(request.workspace)
-    form = TrainForm(request.POST or None, datasets=kinds, records=records, azure=azure,
-                     models={m["name"]: m.get("status", "") for m in models},
-                     initial=_train_initial(request, kinds, records, azure))
+    form = TrainForm(
+        request.POST or None,
+        datasets=kinds,
+        records=records,
+        azure=azure,
+        models={m["name"]: m.get("status", "") for m in models},
+        initial=_train_initial(request, kinds, records, azure),
+    )
     if request.method == "POST" and form.is_valid():
-        job = job_start(workspace=request.workspace, actor=request.user, kind="train_model",
-                        target=form.cleaned_data["name"], params=form.cleaned_data)
+        job = job_start(
+            workspace=request.workspace,
+            actor=request.user,
+            kind="train_model",
+            target=form.cleaned_data["name"],
+            params=form.cleaned_data,
+        )
         return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
-    return render(request, "customization/model_train.html", {
-        "form": form, "error": error, "budgets": _budget_rows(datasets, records), "azure": azure,
-        "local_minimum": hours_text(LOCAL_MINIMUM_HOURS), "rates": azure_rates_text()})
+    return render(
+        request,
+        "customization/model_train.html",
+        {
+            "form": form,
+            "error": error,
+            "budgets": _budget_rows(datasets, records),
+            "azure": azure,
+            "local_minimum": hours_text(LOCAL_MINIMUM_HOURS),
+            "rates": azure_rates_text(),
+        },
+    )
 
 
 @workspace_view()
@@ -217,12 +276,25 @@ def model_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
         try:
             evaluations = client.evaluations(name)
             # Only datasets of the model's kind: any other fails as incorrectModelKind.
-            datasets = [d["name"] for d in client.datasets() if kind_fits(model_kind, d.get("annotationKind", ""))]
+            datasets = [
+                d["name"] for d in client.datasets() if kind_fits(model_kind, d.get("annotationKind", ""))
+            ]
         except VisionError as exc:
             error = exc.message
-    return render(request, "customization/model_detail.html", {
-        "model": model, "record": record, "error": error, "name": name, "performance": performance, "tags": tags,
-        "evaluations": evaluations, "datasets": datasets})
+    return render(
+        request,
+        "customization/model_detail.html",
+        {
+            "model": model,
+            "record": record,
+            "error": error,
+            "name": name,
+            "performance": performance,
+            "tags": tags,
+            "evaluations": evaluations,
+            "datasets": datasets,
+        },
+    )
 
 
 @workspace_view()
@@ -247,8 +319,13 @@ def model_evaluate(request: WorkspaceRequest, name: str) -> HttpResponse:
     if sentence := kind_mismatch(dataset, annotation_kind, model_kind, training=False):
         messages.error(request, sentence)
         return redirect("customization:model", ws_id=request.workspace.pk, name=name)
-    job = job_start(workspace=request.workspace, actor=request.user, kind="evaluate_model", target=f"{name} on {dataset}",
-                    params={"model": name, "name": evaluation, "dataset": dataset})
+    job = job_start(
+        workspace=request.workspace,
+        actor=request.user,
+        kind="evaluate_model",
+        target=f"{name} on {dataset}",
+        params={"model": name, "name": evaluation, "dataset": dataset},
+    )
     return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
 
 
@@ -257,7 +334,9 @@ def model_evaluate(request: WorkspaceRequest, name: str) -> HttpResponse:
 def model_cancel(request: WorkspaceRequest, name: str) -> HttpResponse:
     record = ModelRecord.objects.filter(workspace=request.workspace, name=name).select_related("job").first()
     if record and record.job:
-        job_cancel(job=job_get_for_member(membership=request.membership, job_id=record.job.pk), actor=request.user)
+        job_cancel(
+            job=job_get_for_member(membership=request.membership, job_id=record.job.pk), actor=request.user
+        )
         messages.info(request, "Cancel requested: the service stops the training shortly.")
     return redirect("customization:model", ws_id=request.workspace.pk, name=name)
 
@@ -274,7 +353,9 @@ def model_delete(request: WorkspaceRequest, name: str) -> HttpResponse:
         messages.success(request, f"Model {name} deleted.")
         return redirect("customization:models", ws_id=request.workspace.pk)
     except VisionError as exc:
-        messages.error(request, f"Not deleted: {exc.message} A model can be deleted only once it stopped training.")
+        messages.error(
+            request, f"Not deleted: {exc.message} A model can be deleted only once it stopped training."
+        )
         return redirect("customization:model", ws_id=request.workspace.pk, name=name)
 
 
@@ -291,8 +372,11 @@ def model_compare(request: WorkspaceRequest) -> HttpResponse:
             except VisionError as exc:
                 error = exc.message
     all_models, _ = _service_list(request, "models")
-    return render(request, "customization/model_compare.html",
-                  {"models": models, "all_models": all_models, "chosen": chosen, "error": error})
+    return render(
+        request,
+        "customization/model_compare.html",
+        {"models": models, "all_models": all_models, "chosen": chosen, "error": error},
+    )
 
 
 @workspace_view()
@@ -301,17 +385,30 @@ def try_it_out(request: WorkspaceRequest) -> HttpResponse:
     models, error = _service_list(request, "models")
     ready = [m["name"] for m in models if m.get("status") == "succeeded"]
     # "Try another image" on a result comes back with its model chosen.
-    form = TryForm(request.POST or None, request.FILES or None, models=ready,
-                   initial={"model": request.GET.get("model")})
+    form = TryForm(
+        request.POST or None, request.FILES or None, models=ready, initial={"model": request.GET.get("model")}
+    )
     if request.method == "POST" and form.is_valid():
         image = form.cleaned_data["image"]
         job_id = uuid.uuid4()
-        ext = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "GIF": ".gif", "TIFF": ".tif", "WEBP": ".webp"}[image["format"]]
+        ext = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "GIF": ".gif", "TIFF": ".tif", "WEBP": ".webp"}[
+            image["format"]
+        ]
         path = prediction_path(job_id, ext)
         path.write_bytes(image["data"])
-        job = job_start(workspace=request.workspace, actor=request.user, kind="predict", target=form.cleaned_data["model"],
-                        params={"model": form.cleaned_data["model"], "image_path": str(path),
-                                "content_type": image["content_type"], "width": image["width"], "height": image["height"]})
+        job = job_start(
+            workspace=request.workspace,
+            actor=request.user,
+            kind="predict",
+            target=form.cleaned_data["model"],
+            params={
+                "model": form.cleaned_data["model"],
+                "image_path": str(path),
+                "content_type": image["content_type"],
+                "width": image["width"],
+                "height": image["height"],
+            },
+        )
         return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
     return render(request, "customization/try.html", {"form": form, "error": error, "ready": ready})
 
@@ -328,8 +425,11 @@ def prediction_image(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpRespon
         threshold = 0.5
     path = Path(job.params.get("image_path") or "")
     if not path.is_file():  # the kept image was removed from the server since
-        return HttpResponse(placeholder_tile("The image of this prediction is no longer kept on the server."),
-                            content_type="image/jpeg", status=404)
+        return HttpResponse(
+            placeholder_tile("The image of this prediction is no longer kept on the server."),
+            content_type="image/jpeg",
+            status=404,
+        )
     png = prediction_png(path, job.result.get("objects", []), threshold)
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"

@@ -31,9 +31,7 @@ class Job(models.Model):
     kind = models.CharField(max_length=40, db_index=True)
     target = models.CharField(max_length=300, blank=True, help_text="What the job works on.")
     params = models.JSONField(default=dict, blank=True)  # never secrets
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
-    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
     cancel_requested = models.BooleanField(default=False)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)

@@ -31,7 +31,9 @@ class JobKind:
 
 KINDS: dict[str, JobKind] = {
     "check_connections": JobKind(
-        label="Check connections", service="workspaces.connection_checks.connections_check", queue="interactive"
+        label="Check connections",
+        service="workspaces.connection_checks.connections_check",
+        queue="interactive",
     ),
     "export_project": JobKind(label="Export project", service="migrator.services.export.project_export"),
     "register_dataset": JobKind(

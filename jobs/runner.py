@@ -86,9 +86,7 @@ class JobContext:
             raise JobCancelled()
 
     def check_cancel(self) -> None:
-        if not Job.objects.filter(
-            pk=self.job.pk, status=Job.Status.RUNNING, cancel_requested=False
-        ).exists():
+        if not Job.objects.filter(pk=self.job.pk, status=Job.Status.RUNNING, cancel_requested=False).exists():
             raise JobCancelled()
 
     def log(self, message: str, level: str = JobEvent.Level.INFO) -> None:

@@ -52,8 +52,10 @@ def _day_start(day: date) -> datetime:
 
 def job_list(*, membership: Membership, filters: JobFilters) -> tuple[QuerySet[Job], dict[str, int]]:
     """The filtered, sorted list, and the count per status of the list without its status filter."""
-    qs = jobs_visible_to(membership).select_related("actor").annotate(
-        elapsed=ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField())
+    qs = (
+        jobs_visible_to(membership)
+        .select_related("actor")
+        .annotate(elapsed=ExpressionWrapper(F("finished_at") - F("started_at"), output_field=DurationField()))
     )
     if filters.kind:
         qs = qs.filter(kind=filters.kind)

@@ -42,7 +42,9 @@ def job_send(job_id: object, kind: str, *, countdown: float | None = None) -> bo
     try:
         run_job_task.apply_async(args=[str(job_id)], queue=queue_for(kind), countdown=countdown)
     except Exception:  # kombu raises a zoo of connection errors; none may reach the user's request
-        logger.warning("Could not send job %s to the broker; the sweep will send it again", job_id, exc_info=True)
+        logger.warning(
+            "Could not send job %s to the broker; the sweep will send it again", job_id, exc_info=True
+        )
         return False
     return True
 
@@ -89,7 +91,9 @@ def job_cancel(*, job: Job, actor: User) -> None:
     """Cancel a queued job at once; ask a running one to stop at its next progress tick."""
     now = timezone.now()
     if Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
-        status=Job.Status.CANCELLED, cancel_requested=True, finished_at=now,
+        status=Job.Status.CANCELLED,
+        cancel_requested=True,
+        finished_at=now,
         progress_message="Cancelled before it started.",
     ):
         JobEvent.objects.create(job=job, level="warning", message=f"Cancelled by {actor.get_username()}.")
@@ -175,7 +179,9 @@ def jobs_sweep_lost() -> int:
         if state:
             if row.update(wake_at=timezone.now()):
                 JobEvent.objects.create(
-                    job_id=job_id, level="warning", message="Its worker was lost between two checks; checking again."
+                    job_id=job_id,
+                    level="warning",
+                    message="Its worker was lost between two checks; checking again.",
                 )
                 job_send(job_id, kind)
             continue
@@ -195,7 +201,9 @@ def jobs_sweep_parked() -> int:
     """Wake parked jobs whose wake-up message is overdue (lost with a broker or a worker)."""
     overdue = timezone.now() - timedelta(seconds=settings.JOB_RESEND_AFTER_SECONDS)
     woken = 0
-    for job_id, kind in Job.objects.filter(status=Job.Status.RUNNING, wake_at__lt=overdue).values_list("pk", "kind"):
+    for job_id, kind in Job.objects.filter(status=Job.Status.RUNNING, wake_at__lt=overdue).values_list(
+        "pk", "kind"
+    ):
         woken += job_send(job_id, kind)
     return woken
 
@@ -219,10 +227,14 @@ def jobs_sweep_queued() -> tuple[int, int]:
         queue = queue_for(kind)
         if sends >= settings.JOB_MAX_SENDS and queue not in served:
             if Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
-                status=Job.Status.FAILED, finished_at=now, error_code="no_worker",
+                status=Job.Status.FAILED,
+                finished_at=now,
+                error_code="no_worker",
                 error_message=NO_WORKER_MESSAGE.format(label=kind_label(kind), queue=queue),
             ):
-                JobEvent.objects.create(job_id=job_id, level="error", message=f"No worker takes queue {queue}.")
+                JobEvent.objects.create(
+                    job_id=job_id, level="error", message=f"No worker takes queue {queue}."
+                )
                 failed += 1
             continue
         if sends >= settings.JOB_MAX_SENDS and sent_at > now - settings.JOB_MAX_SENDS * (now - due):

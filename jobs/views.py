@@ -25,9 +25,7 @@ def _filter_form(request: WorkspaceRequest) -> JobFilterForm:
     people = []
     if request.membership.is_admin:
         people = list(
-            request.workspace.memberships.values_list("user__username", flat=True).order_by(
-                "user__username"
-            )
+            request.workspace.memberships.values_list("user__username", flat=True).order_by("user__username")
         )
     return JobFilterForm(request.GET or None, people=people)
 
@@ -77,21 +75,49 @@ def job_history_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
     form = _filter_form(request)
     jobs, _ = job_list(membership=request.membership, filters=form.filters())
     writer = csv.writer(_Echo())
-    header = ["id", "kind", "target", "person", "status", "created", "started", "finished",
-              "duration_seconds", "progress_done", "progress_total", "error_code", "error_message",
-              "attempts", "retry_of"]
+    header = [
+        "id",
+        "kind",
+        "target",
+        "person",
+        "status",
+        "created",
+        "started",
+        "finished",
+        "duration_seconds",
+        "progress_done",
+        "progress_total",
+        "error_code",
+        "error_message",
+        "attempts",
+        "retry_of",
+    ]
 
     def rows():
         yield writer.writerow(header)
         for job in jobs.iterator(chunk_size=500):
-            yield writer.writerow([_cell(v) for v in (
-                job.id, job.kind, job.target, job.actor.username if job.actor else "", job.status,
-                job.created_at.isoformat(), job.started_at.isoformat() if job.started_at else "",
-                job.finished_at.isoformat() if job.finished_at else "",
-                round(job.duration.total_seconds(), 1) if job.duration else "",
-                job.progress_done, job.progress_total, job.error_code, job.error_message,
-                job.attempts, job.retry_of_id or "",
-            )])
+            yield writer.writerow(
+                [
+                    _cell(v)
+                    for v in (
+                        job.id,
+                        job.kind,
+                        job.target,
+                        job.actor.username if job.actor else "",
+                        job.status,
+                        job.created_at.isoformat(),
+                        job.started_at.isoformat() if job.started_at else "",
+                        job.finished_at.isoformat() if job.finished_at else "",
+                        round(job.duration.total_seconds(), 1) if job.duration else "",
+                        job.progress_done,
+                        job.progress_total,
+                        job.error_code,
+                        job.error_message,
+                        job.attempts,
+                        job.retry_of_id or "",
+                    )
+                ]
+            )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     name = f"jobs-{request.workspace.name}.csv".replace(" ", "-").replace('"', "")

@@ -108,11 +108,23 @@ def write_coco(
     cat_ids = {tag_id: index for index, (tag_id, _) in enumerate(categories, start=1)}
     names = dict(categories)
     per_category: Counter = Counter()
-    out.write('{"info":' + _dump({"description": description, "version": "1.0",
-                                   "date_created": datetime.now(UTC).isoformat(timespec="seconds")}))
+    out.write(
+        '{"info":'
+        + _dump(
+            {
+                "description": description,
+                "version": "1.0",
+                "date_created": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+    )
     out.write(',"licenses":[],"categories":[')
-    out.write(",".join(_dump({"id": i, "name": name, "supercategory": "none"})
-                       for i, (_, name) in enumerate(categories, start=1)))
+    out.write(
+        ",".join(
+            _dump({"id": i, "name": name, "supercategory": "none"})
+            for i, (_, name) in enumerate(categories, start=1)
+        )
+    )
     out.write('],"images":[')
     for index, image in enumerate(_iter(images), start=1):
         out.write("," if index > 1 else "")
@@ -134,8 +146,12 @@ def write_coco(
                 if flavour == "vision":
                     entry["bbox"] = [left, top, width, height]
                 else:
-                    box = [round(left * image.width, 2), round(top * image.height, 2),
-                           round(width * image.width, 2), round(height * image.height, 2)]
+                    box = [
+                        round(left * image.width, 2),
+                        round(top * image.height, 2),
+                        round(width * image.width, 2),
+                        round(height * image.height, 2),
+                    ]
                     entry.update(bbox=box, area=round(box[2] * box[3], 2), iscrowd=0)
             elif flavour == "standard":
                 entry.update(iscrowd=0)

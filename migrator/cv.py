@@ -51,19 +51,24 @@ def explain(exc: Exception, endpoint: str) -> CustomVisionError:
             )
         if status == 404:
             if code == "NotFoundProject":
-                return CustomVisionError("cv_project_not_found", "The project no longer exists in Custom Vision.")
+                return CustomVisionError(
+                    "cv_project_not_found", "The project no longer exists in Custom Vision."
+                )
             return CustomVisionError(
-                "cv_not_found", f"Custom Vision answered 404 ({code or 'no code'}): check the endpoint URL.",
+                "cv_not_found",
+                f"Custom Vision answered 404 ({code or 'no code'}): check the endpoint URL.",
             )
         if status == 429:
             return CustomVisionError(
-                "cv_throttled", "Custom Vision kept throttling requests (429) after several retries; "
+                "cv_throttled",
+                "Custom Vision kept throttling requests (429) after several retries; "
                 "try again later or lower the resource's load.",
             )
         return CustomVisionError("cv_error", f"Custom Vision answered HTTP {status}: {exc}")
     if isinstance(exc, ClientRequestError):
         return CustomVisionError(
-            "cv_unreachable", f"Cannot reach Custom Vision at {endpoint}: check the endpoint and the network.",
+            "cv_unreachable",
+            f"Cannot reach Custom Vision at {endpoint}: check the endpoint and the network.",
             detail=str(exc),
         )
     return CustomVisionError("cv_error", f"Custom Vision call failed: {exc}")

@@ -17,14 +17,27 @@ EXISTING = [
 
 class ExportForm(forms.Form):
     folder = forms.CharField(max_length=500, help_text="Folder inside the container; ends with /.")
-    flavours = forms.MultipleChoiceField(choices=FLAVOURS, widget=forms.CheckboxSelectMultiple,
-                                         initial=["vision", "standard"], label="COCO files to write")
-    multilabel = forms.ChoiceField(choices=list(MULTILABEL_CHOICES.items()), widget=forms.RadioSelect,
-                                   initial="skip", label="Images with several tags")
-    negative = forms.ChoiceField(choices=list(NEGATIVE_CHOICES.items()), widget=forms.RadioSelect,
-                                 initial="skip", label="Negative tag")
-    existing = forms.ChoiceField(choices=EXISTING, widget=forms.RadioSelect, initial="version",
-                                 label="If an annotation file already exists there")
+    flavours = forms.MultipleChoiceField(
+        choices=FLAVOURS,
+        widget=forms.CheckboxSelectMultiple,
+        initial=["vision", "standard"],
+        label="COCO files to write",
+    )
+    multilabel = forms.ChoiceField(
+        choices=list(MULTILABEL_CHOICES.items()),
+        widget=forms.RadioSelect,
+        initial="skip",
+        label="Images with several tags",
+    )
+    negative = forms.ChoiceField(
+        choices=list(NEGATIVE_CHOICES.items()), widget=forms.RadioSelect, initial="skip", label="Negative tag"
+    )
+    existing = forms.ChoiceField(
+        choices=EXISTING,
+        widget=forms.RadioSelect,
+        initial="version",
+        label="If an annotation file already exists there",
+    )
 
     def clean_folder(self) -> str:
         folder = self.cleaned_data["folder"].strip().lstrip("/")

@@ -33,7 +33,9 @@ class ExportItem(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "destination", "image_id"], name="one_item_per_image")
+            models.UniqueConstraint(
+                fields=["workspace", "destination", "image_id"], name="one_item_per_image"
+            )
         ]
         indexes = [models.Index(fields=["last_job", "seq"], name="export_item_job_seq")]
 

@@ -34,8 +34,13 @@ class HTTPStatusError(Exception):
 
 
 class RetryPolicy:
-    def __init__(self, attempts: int = 7, base: float = 0.25, cap: float = 20.0,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        attempts: int = 7,
+        base: float = 0.25,
+        cap: float = 20.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.attempts = attempts
         self.base = base
         self.cap = cap
@@ -66,8 +71,10 @@ def classify(exc: BaseException) -> tuple[bool, float | None]:
         return True, None  # transport failure inside msrest: reset, timeout, refused
     if isinstance(exc, requests.HTTPError):
         response = exc.response
-        return (response is not None and response.status_code in RETRYABLE_STATUS,
-                _retry_after(response.headers if response is not None else None))
+        return (
+            response is not None and response.status_code in RETRYABLE_STATUS,
+            _retry_after(response.headers if response is not None else None),
+        )
     if isinstance(exc, requests.RequestException | urllib3.exceptions.HTTPError):
         return True, None
     if isinstance(exc, HTTPStatusError):

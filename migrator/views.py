@@ -18,7 +18,15 @@ from migrator.services.export import default_folder, storage_for
 from workspaces.http import WorkspaceRequest, workspace_view
 from workspaces.selectors import connections_by_kind
 
-INLINE_TYPES = {"application/json", "text/plain", "image/jpeg", "image/png", "image/gif", "image/bmp", "image/webp"}
+INLINE_TYPES = {
+    "application/json",
+    "text/plain",
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/bmp",
+    "image/webp",
+}
 
 
 @workspace_view()
@@ -31,8 +39,11 @@ def project_list(request: WorkspaceRequest) -> HttpResponse:
             projects = Browser(request.workspace).projects()
         except JobError as exc:
             error = exc.message
-    return render(request, "migrator/project_list.html",
-                  {"connection": connection, "projects": projects, "error": error})
+    return render(
+        request,
+        "migrator/project_list.html",
+        {"connection": connection, "projects": projects, "error": error},
+    )
 
 
 @workspace_view()
@@ -45,13 +56,24 @@ def project_detail(request: WorkspaceRequest, project_id: uuid.UUID) -> HttpResp
             raise Http404(exc.message) from exc
         # 502 when Custom Vision failed; a workspace without the connection is no gateway failure.
         status = 200 if exc.code == "cv_not_configured" else 502
-        return render(request, "migrator/project_list.html", {"error": exc.message, "projects": [],
-                      "connection": connections_by_kind(workspace=request.workspace)["custom_vision"]}, status=status)
+        return render(
+            request,
+            "migrator/project_list.html",
+            {
+                "error": exc.message,
+                "projects": [],
+                "connection": connections_by_kind(workspace=request.workspace)["custom_vision"],
+            },
+            status=status,
+        )
     summary = detail.summary
     form = ExportForm(request.POST or None, initial={"folder": default_folder(summary.name, summary.id)})
     if request.method == "POST" and form.is_valid():
         job = job_start(
-            workspace=request.workspace, actor=request.user, kind="export_project", target=summary.name,
+            workspace=request.workspace,
+            actor=request.user,
+            kind="export_project",
+            target=summary.name,
             params={"project_id": summary.id, "project_name": summary.name, **form.cleaned_data},
         )
         return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)

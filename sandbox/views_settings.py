@@ -34,7 +34,9 @@ def faults_page(request: HttpRequest) -> HttpResponse:
         form = FaultsForm(request.POST)
         if form.is_valid():
             faults_set(**form.changes())  # type: ignore[arg-type]
-            messages.success(request, "Sandbox faults saved. Every workspace using the sandbox sees them now.")
+            messages.success(
+                request, "Sandbox faults saved. Every workspace using the sandbox sees them now."
+            )
             return redirect("sandbox_faults")
         messages.error(request, "Nothing was changed: correct the fields marked below.")
     context = {

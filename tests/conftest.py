@@ -45,7 +45,9 @@ class Personas:
             workspace=self.workspace, user=self.bob, role=Membership.Role.MEMBER
         )
         self.other_workspace = Workspace.objects.create(name="Charlie's team")
-        Membership.objects.create(workspace=self.other_workspace, user=self.charlie, role=Membership.Role.ADMIN)
+        Membership.objects.create(
+            workspace=self.other_workspace, user=self.charlie, role=Membership.Role.ADMIN
+        )
 
 
 @pytest.fixture
@@ -69,16 +71,25 @@ def login(client, user: User):
 
 def connect_to_sandbox(workspace: Workspace, base_url: str, *, storage_container: str = "exports") -> None:
     connection_update(
-        workspace=workspace, kind=Connection.Kind.CUSTOM_VISION, actor=None,
-        endpoint=f"{base_url}/sandbox", secret=sandbox_key("customvision"),
+        workspace=workspace,
+        kind=Connection.Kind.CUSTOM_VISION,
+        actor=None,
+        endpoint=f"{base_url}/sandbox",
+        secret=sandbox_key("customvision"),
     )
     connection_update(
-        workspace=workspace, kind=Connection.Kind.VISION, actor=None,
-        endpoint=base_url, secret=sandbox_key("vision"),
+        workspace=workspace,
+        kind=Connection.Kind.VISION,
+        actor=None,
+        endpoint=base_url,
+        secret=sandbox_key("vision"),
     )
     connection_update(
-        workspace=workspace, kind=Connection.Kind.STORAGE, actor=None,
-        storage_auth=Connection.StorageAuth.LOCAL, container=storage_container,
+        workspace=workspace,
+        kind=Connection.Kind.STORAGE,
+        actor=None,
+        storage_auth=Connection.StorageAuth.LOCAL,
+        container=storage_container,
     )
 
 
@@ -98,7 +109,9 @@ def embedded_broker() -> Iterator[None]:
     log = (ARTIFACTS / "embedded-broker.log").open("a")
     process = subprocess.Popen(
         server_command(Path(settings.BROKER_DIR), socket_path),
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     wait_ready(socket_path)
     yield
@@ -124,10 +137,28 @@ class Worker:
         env = {**os.environ, "TEST_WORKER_DB_NAME": self.db_name, "DJANGO_SETTINGS_MODULE": "tests.settings"}
         log = self.log_path.open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.run_worker", "--loglevel", "INFO", "--pool", "threads",
-             "--concurrency", "4", "--queues", ",".join(sorted(set(settings.JOB_QUEUES.values()))),
-             "--hostname", f"test-worker-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "tests.run_worker",
+                "--loglevel",
+                "INFO",
+                "--pool",
+                "threads",
+                "--concurrency",
+                "4",
+                "--queues",
+                ",".join(sorted(set(settings.JOB_QUEUES.values()))),
+                "--hostname",
+                f"test-worker-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self._wait_ready()
 
@@ -201,9 +232,21 @@ def azurite() -> Iterator[str]:
     ARTIFACTS.mkdir(exist_ok=True)
     log = (ARTIFACTS / "azurite.log").open("w")
     process = subprocess.Popen(
-        [str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
-         "--loose", "--skipApiVersionCheck", "--disableTelemetry", "--silent"],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(binary),
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--inMemoryPersistence",
+            "--loose",
+            "--skipApiVersionCheck",
+            "--disableTelemetry",
+            "--silent",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

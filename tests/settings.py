@@ -23,7 +23,10 @@ os.environ.setdefault("CELERY_QUEUE", f"visionport-test-{os.getpid()}")
 os.environ.setdefault("SANDBOX_TRAINING_QUEUE", os.environ["CELERY_QUEUE"])
 # Tiny budgets must still train in tests, on a loaded 2-core machine; models named "diverge-..." get an
 # absurd learning rate, so that their training diverges (tests/sandbox_vision/test_diverged.py).
-os.environ.setdefault("SANDBOX_TRAINER_CONFIG", '{"min_steps": 1, "threads": 1, "batch_size": 8, "byModelNamePrefix": {"diverge-": {"lr": 1e12}}}')
+os.environ.setdefault(
+    "SANDBOX_TRAINER_CONFIG",
+    '{"min_steps": 1, "threads": 1, "batch_size": 8, "byModelNamePrefix": {"diverge-": {"lr": 1e12}}}',
+)
 os.environ.setdefault("JOB_HEARTBEAT_SECONDS", "1")
 os.environ.setdefault("JOB_LOST_AFTER_SECONDS", "4")
 # The live server listens on a port chosen once per session, so the Celery worker (another process)

@@ -25,9 +25,9 @@ from tests.migrator.cvproject import DETECTION_GENERAL, picture, sdk
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PROJECT = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>"
+PROJECT = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
 TAG_A = "<b>ball</b><script>alert(3)</script>"
-TAG_B = "\"><img src=x onerror=alert(4)>"
+TAG_B = '"><img src=x onerror=alert(4)>'
 TAG_C = "cube' onmouseover='alert(5)"
 WORKSPACE = "Team <svg onload=alert(6)>"
 HOSTILE = (PROJECT, TAG_A, TAG_B, TAG_C, WORKSPACE)
@@ -40,9 +40,13 @@ def _hostile_project(base_url: str) -> str:
     project = client.create_project(PROJECT, domain_id=DETECTION_GENERAL)
     tags = [client.create_tag(project.id, name) for name in (TAG_A, TAG_B, TAG_C)]
     for index in range(9):  # 3 per tag, so that training holds some out and scores every tag
-        regions = [Region(tag_id=tags[index % 3].id, left=0.1, top=0.1, width=0.4, height=0.4),
-                   Region(tag_id=tags[(index + 1) % 3].id, left=0.55, top=0.5, width=0.3, height=0.3)]
-        entry = ImageFileCreateEntry(name=f"h{index}", contents=picture(300 + index, size=(120, 90)), regions=regions)
+        regions = [
+            Region(tag_id=tags[index % 3].id, left=0.1, top=0.1, width=0.4, height=0.4),
+            Region(tag_id=tags[(index + 1) % 3].id, left=0.55, top=0.5, width=0.3, height=0.3),
+        ]
+        entry = ImageFileCreateEntry(
+            name=f"h{index}", contents=picture(300 + index, size=(120, 90)), regions=regions
+        )
         client.create_images_from_files(project.id, ImageFileCreateBatch(images=[entry]))
     return project.id
 
@@ -65,22 +69,56 @@ def sandboxed(tx_personas, live_server):
 def test_hostile_names_are_escaped_on_every_page(client, sandboxed, live_server, celery_worker):
     ws = sandboxed.workspace.pk
     project_id = _hostile_project(live_server.url)
-    export = job_start(workspace=sandboxed.workspace, actor=sandboxed.alice, kind="export_project", target=PROJECT,
-                       params={"project_id": project_id, "project_name": PROJECT, "folder": "hostile/",
-                               "flavours": ["vision"], "multilabel": "skip", "negative": "skip",
-                               "existing": "overwrite"})
+    export = job_start(
+        workspace=sandboxed.workspace,
+        actor=sandboxed.alice,
+        kind="export_project",
+        target=PROJECT,
+        params={
+            "project_id": project_id,
+            "project_name": PROJECT,
+            "folder": "hostile/",
+            "flavours": ["vision"],
+            "multilabel": "skip",
+            "negative": "skip",
+            "existing": "overwrite",
+        },
+    )
     export = wait_for_job(export, timeout=90)
     assert export.status == Job.Status.SUCCEEDED, export.error_message
-    register = job_start(workspace=sandboxed.workspace, actor=sandboxed.alice, kind="register_dataset",
-                         target="hostile-ds",
-                         params={"name": "hostile-ds", "kind": "imageObjectDetection", "purpose": "training",
-                                 "source": "storage", "path": "hostile/train.json", "url": "", "auth": "sas",
-                                 "budget_hours": 0.01, "check": "none", "export_job": str(export.pk)})
+    register = job_start(
+        workspace=sandboxed.workspace,
+        actor=sandboxed.alice,
+        kind="register_dataset",
+        target="hostile-ds",
+        params={
+            "name": "hostile-ds",
+            "kind": "imageObjectDetection",
+            "purpose": "training",
+            "source": "storage",
+            "path": "hostile/train.json",
+            "url": "",
+            "auth": "sas",
+            "budget_hours": 0.01,
+            "check": "none",
+            "export_job": str(export.pk),
+        },
+    )
     register = wait_for_job(register, timeout=90)
     assert register.status == Job.Status.SUCCEEDED, (register.error_message, register.result)
-    train = job_start(workspace=sandboxed.workspace, actor=sandboxed.alice, kind="train_model", target="hostile-m",
-                      params={"name": "hostile-m", "kind": "Generic-Detector", "dataset": "hostile-ds",
-                              "eval_dataset": "", "budget_hours": 0.01})
+    train = job_start(
+        workspace=sandboxed.workspace,
+        actor=sandboxed.alice,
+        kind="train_model",
+        target="hostile-m",
+        params={
+            "name": "hostile-m",
+            "kind": "Generic-Detector",
+            "dataset": "hostile-ds",
+            "eval_dataset": "",
+            "budget_hours": 0.01,
+        },
+    )
     train = wait_for_job(train, timeout=300)
     assert train.status == Job.Status.SUCCEEDED, (train.error_code, train.error_message)
 
@@ -88,16 +126,20 @@ def test_hostile_names_are_escaped_on_every_page(client, sandboxed, live_server,
     tags = (TAG_A, TAG_B, TAG_C)
     pages = {
         "projects list": (reverse("migrator:projects", kwargs={"ws_id": ws}), (PROJECT,)),
-        "project detail": (reverse("migrator:project", kwargs={"ws_id": ws, "project_id": project_id}),
-                           (PROJECT, *tags)),
+        "project detail": (
+            reverse("migrator:project", kwargs={"ws_id": ws, "project_id": project_id}),
+            (PROJECT, *tags),
+        ),
         "export job": (reverse("jobs:detail", kwargs={"ws_id": ws, "job_id": export.pk}), (PROJECT, *tags)),
         "register job": (reverse("jobs:detail", kwargs={"ws_id": ws, "job_id": register.pk}), ()),
         "job history": (reverse("jobs:history", kwargs={"ws_id": ws}), (PROJECT[:40],)),  # truncated
         "datasets": (reverse("customization:datasets", kwargs={"ws_id": ws}), ()),
         "dataset": (reverse("customization:dataset", kwargs={"ws_id": ws, "name": "hostile-ds"}), tags),
-        "register form": (reverse("customization:dataset_register", kwargs={"ws_id": ws})
-                          + "?name=%3Cscript%3Ealert(1)%3C/script%3E&path=%22%3E%3Cimg%20src=x%20onerror=alert(2)%3E",
-                          ()),
+        "register form": (
+            reverse("customization:dataset_register", kwargs={"ws_id": ws})
+            + "?name=%3Cscript%3Ealert(1)%3C/script%3E&path=%22%3E%3Cimg%20src=x%20onerror=alert(2)%3E",
+            (),
+        ),
         "models": (reverse("customization:models", kwargs={"ws_id": ws}), ()),
         "model": (reverse("customization:model", kwargs={"ws_id": ws, "name": "hostile-m"}), tags),
         "compare": (reverse("customization:model_compare", kwargs={"ws_id": ws}) + "?m=hostile-m", ()),
@@ -112,10 +154,13 @@ def test_hostile_names_are_escaped_on_every_page(client, sandboxed, live_server,
         _safe(response.content.decode(), where, (WORKSPACE, *shown))
 
     for job in (export, register, train):  # the history's live-row fragment (htmx)
-        row = client.get(reverse("jobs:row", kwargs={"ws_id": ws, "job_id": job.pk}), headers={"HX-Request": "true"})
+        row = client.get(
+            reverse("jobs:row", kwargs={"ws_id": ws, "job_id": job.pk}), headers={"HX-Request": "true"}
+        )
         _safe(row.content.decode(), f"job row {job.kind}")
-    fragment = client.get(reverse("jobs:detail", kwargs={"ws_id": ws, "job_id": export.pk}),
-                          headers={"HX-Request": "true"})
+    fragment = client.get(
+        reverse("jobs:detail", kwargs={"ws_id": ws, "job_id": export.pk}), headers={"HX-Request": "true"}
+    )
     _safe(fragment.content.decode(), "job fragment")
 
     # The CSV carries the names as they are, in a download the browser never renders as HTML.
@@ -126,7 +171,9 @@ def test_hostile_names_are_escaped_on_every_page(client, sandboxed, live_server,
     rows = list(csv_module.DictReader(io.StringIO(b"".join(csv.streaming_content).decode())))
     assert PROJECT in {row["target"] for row in rows}
     # So does the export's report, served as JSON.
-    report = client.get(reverse("migrator:storage_file", kwargs={"ws_id": ws, "name": export.result["files"]["report"]}))
+    report = client.get(
+        reverse("migrator:storage_file", kwargs={"ws_id": ws, "name": export.result["files"]["report"]})
+    )
     assert report.status_code == 200
     assert PROJECT in report.content.decode("unicode_escape")
     assert report["Content-Type"] == "application/json"
@@ -138,8 +185,13 @@ def test_active_files_in_storage_are_downloaded_not_opened(client, tx_personas):
     from migrator.services.export import storage_for
     from workspaces.services import connection_update
 
-    connection_update(workspace=tx_personas.workspace, kind="storage", actor=None,
-                      storage_auth="local", container="escaping")
+    connection_update(
+        workspace=tx_personas.workspace,
+        kind="storage",
+        actor=None,
+        storage_auth="local",
+        container="escaping",
+    )
     _, store = storage_for(tx_personas.workspace)
     store.create_container()
     store.put("x/page.html", b"<script>alert(1)</script>", "text/html")
@@ -148,7 +200,9 @@ def test_active_files_in_storage_are_downloaded_not_opened(client, tx_personas):
     login(client, tx_personas.bob)
 
     def fetch(name: str):
-        return client.get(reverse("migrator:storage_file", kwargs={"ws_id": tx_personas.workspace.pk, "name": name}))
+        return client.get(
+            reverse("migrator:storage_file", kwargs={"ws_id": tx_personas.workspace.pk, "name": name})
+        )
 
     for name in ("x/page.html", "x/pic.svg"):
         response = fetch(name)

@@ -36,23 +36,39 @@ TEST_ONLY = {"DJANGO_ALLOW_ASYNC_UNSAFE", "JOB_EXTRA_KINDS", "SECRET_KEY", "DJAN
 
 def _production_env(tmp_path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY}
-    return {**env, "DJANGO_SETTINGS_MODULE": "config.settings", "VISIONPORT_ENV": "production",
-            "VISIONPORT_VAR_DIR": str(tmp_path), "VISIONPORT_FERNET_KEYS": FERNET_KEY, **extra}
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "VISIONPORT_ENV": "production",
+        "VISIONPORT_VAR_DIR": str(tmp_path),
+        "VISIONPORT_FERNET_KEYS": FERNET_KEY,
+        **extra,
+    }
 
 
 def test_production_settings_pass_check_deploy(tmp_path):
-    env = _production_env(tmp_path, SECRET_KEY="x" * 64 + "-production-like-secret-key-for-the-check",
-                          ALLOWED_HOSTS="visionport.example.org")
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    env = _production_env(
+        tmp_path,
+        SECRET_KEY="x" * 64 + "-production-like-secret-key-for-the-check",
+        ALLOWED_HOSTS="visionport.example.org",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = _production_env(tmp_path)
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "needs SECRET_KEY" in result.stderr
 
@@ -60,8 +76,9 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 def test_production_refuses_to_start_without_a_shared_fernet_key(tmp_path):
     env = _production_env(tmp_path, SECRET_KEY="k" * 60)
     env.pop("VISIONPORT_FERNET_KEYS")
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0
     assert "needs VISIONPORT_FERNET_KEYS" in result.stderr
 
@@ -69,7 +86,9 @@ def test_production_refuses_to_start_without_a_shared_fernet_key(tmp_path):
 def test_production_has_no_sandbox(tmp_path):
     env = _production_env(tmp_path, SECRET_KEY="k" * 60)
     code = "import django; django.setup(); from django.conf import settings; print(settings.SANDBOX_ENABLED)"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.strip() == "False", result.stderr
 
 

@@ -13,7 +13,21 @@ from trainer.evaluate import evaluate
 from trainer.model import BoxPrediction, ClassPrediction, Prediction, TrainedModel
 
 __all__ = [
-    "BoxPrediction", "ClassPrediction", "DatasetError", "NotEnoughBudget", "Prediction", "Sample", "TrainConfig",
-    "TrainResult", "TrainedModel", "TrainerError", "TrainingCancelled", "TrainingDiverged", "default_config",
-    "evaluate", "stratified_split", "train", "untrained_model",
+    "BoxPrediction",
+    "ClassPrediction",
+    "DatasetError",
+    "NotEnoughBudget",
+    "Prediction",
+    "Sample",
+    "TrainConfig",
+    "TrainResult",
+    "TrainedModel",
+    "TrainerError",
+    "TrainingCancelled",
+    "TrainingDiverged",
+    "default_config",
+    "evaluate",
+    "stratified_split",
+    "train",
+    "untrained_model",
 ]

@@ -53,9 +53,13 @@ class TrainConfig:
 
 def default_config(kind: Kind, **changes: Any) -> TrainConfig:
     if kind == "classifier":
-        base = TrainConfig(lr=3e-3, batch_size=32, min_steps=100, weight_decay=5e-4, arch=dict(classifier.DEFAULT_ARCH))
+        base = TrainConfig(
+            lr=3e-3, batch_size=32, min_steps=100, weight_decay=5e-4, arch=dict(classifier.DEFAULT_ARCH)
+        )
     elif kind == "detector":
-        base = TrainConfig(lr=2e-3, batch_size=8, min_steps=100, warmup=0.05, arch=dict(detector.DEFAULT_ARCH))
+        base = TrainConfig(
+            lr=2e-3, batch_size=8, min_steps=100, warmup=0.05, arch=dict(detector.DEFAULT_ARCH)
+        )
     else:
         raise ValueError(f"unknown kind {kind!r}; expected 'classifier' or 'detector'")
     return replace(base, **changes)
@@ -115,15 +119,36 @@ def train(
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(config.threads or min(2, os.cpu_count() or 1))
     try:
-        return _train(kind, module, samples, class_names, budget_seconds, progress, should_stop, seed,
-                      config, device, start)
+        return _train(
+            kind,
+            module,
+            samples,
+            class_names,
+            budget_seconds,
+            progress,
+            should_stop,
+            seed,
+            config,
+            device,
+            start,
+        )
     finally:
         torch.set_num_threads(previous_threads)
 
 
-def _train(kind: Kind, module: Any, samples: Sequence[Sample], class_names: Sequence[str], budget: float,
-           progress: Progress | None, should_stop: Callable[[], bool] | None, seed: int, config: TrainConfig,
-           device: torch.device, start: float) -> TrainResult:
+def _train(
+    kind: Kind,
+    module: Any,
+    samples: Sequence[Sample],
+    class_names: Sequence[str],
+    budget: float,
+    progress: Progress | None,
+    should_stop: Callable[[], bool] | None,
+    seed: int,
+    config: TrainConfig,
+    device: torch.device,
+    start: float,
+) -> TrainResult:
     last_report = -math.inf
 
     def report(done: int, total: int, message: str, *, force: bool = False) -> None:
@@ -178,14 +203,16 @@ def _train(kind: Kind, module: Any, samples: Sequence[Sample], class_names: Sequ
         for group in optimiser.param_groups:
             group["lr"] = one_cycle(step, planned, config.lr, config.warmup)
         network.train()
-        inputs, targets = module.make_batch(data, order.next(), gen, device, augment=config.augment,
-                                            channel_swap=config.channel_swap)
+        inputs, targets = module.make_batch(
+            data, order.next(), gen, device, augment=config.augment, channel_swap=config.channel_swap
+        )
         loss = module.loss(network(inputs), targets)
         value = float(loss.detach())
         if not math.isfinite(value):
             raise TrainingDiverged(
                 f"Training diverged at step {step}: the loss became {value}. Try a lower learning rate.",
-                step=step)
+                step=step,
+            )
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(network.parameters(), 10.0)
@@ -205,15 +232,30 @@ def _train(kind: Kind, module: Any, samples: Sequence[Sample], class_names: Sequ
     network.eval()
     seconds = time.monotonic() - start
     final_loss = float(np.mean(losses[-20:]))
-    info = {"steps": step, "seconds": round(seconds, 2), "final_loss": round(final_loss, 5), "seed": seed,
-            "batch_size": config.batch_size, "lr": config.lr, "device": str(device),
-            "torch": torch.__version__, "train_images": len(samples)}
+    info = {
+        "steps": step,
+        "seconds": round(seconds, 2),
+        "final_loss": round(final_loss, 5),
+        "seed": seed,
+        "batch_size": config.batch_size,
+        "lr": config.lr,
+        "device": str(device),
+        "torch": torch.__version__,
+        "train_images": len(samples),
+    }
     model = TrainedModel(kind, class_names, network.cpu(), arch=config.arch, info=info)
     return TrainResult(model, seconds, step, final_loss, losses, str(device))
 
 
-def _plan(kind: str, config: TrainConfig, budget: float, elapsed: float, step: int, step_seconds: float,
-          planned: int) -> int:
+def _plan(
+    kind: str,
+    config: TrainConfig,
+    budget: float,
+    elapsed: float,
+    step: int,
+    step_seconds: float,
+    planned: int,
+) -> int:
     """Steps that fit the budget at the measured step time; raise if fewer than the minimum."""
     fits = step + int(max(budget - elapsed, 0.0) * PLAN_MARGIN / max(step_seconds, 1e-6))
     planned = min(planned, fits)
@@ -222,7 +264,10 @@ def _plan(kind: str, config: TrainConfig, budget: float, elapsed: float, step: i
             f"A {kind} needs at least {config.min_steps} training steps; a {budget:g} s budget fits about "
             f"{planned} at {step_seconds:.3f} s per step ({elapsed:.1f} s went on loading images and timing steps). "
             f"Allow at least {elapsed + config.min_steps * step_seconds / PLAN_MARGIN:.0f} s.",
-            min_steps=config.min_steps, planned_steps=planned, step_seconds=step_seconds)
+            min_steps=config.min_steps,
+            planned_steps=planned,
+            step_seconds=step_seconds,
+        )
     return planned
 
 
@@ -236,5 +281,5 @@ class _Order:
     def next(self) -> torch.Tensor:
         while len(self.queue) < self.batch_size:
             self.queue = torch.cat([self.queue, torch.randperm(self.count, generator=self.gen)])
-        batch, self.queue = self.queue[:self.batch_size], self.queue[self.batch_size:]
+        batch, self.queue = self.queue[: self.batch_size], self.queue[self.batch_size :]
         return batch

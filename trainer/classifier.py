@@ -35,9 +35,14 @@ class TinyCNN(nn.Module):
         super().__init__()
         w = width
         self.features = nn.Sequential(
-            *_conv(3, w, 2), *_conv(w, 2 * w), nn.MaxPool2d(2),
-            *_conv(2 * w, 4 * w), *_conv(4 * w, 4 * w), nn.MaxPool2d(2),
-            *_conv(4 * w, 8 * w), *_conv(8 * w, 8 * w),
+            *_conv(3, w, 2),
+            *_conv(w, 2 * w),
+            nn.MaxPool2d(2),
+            *_conv(2 * w, 4 * w),
+            *_conv(4 * w, 4 * w),
+            nn.MaxPool2d(2),
+            *_conv(4 * w, 8 * w),
+            *_conv(8 * w, 8 * w),
         )
         self.fc = nn.Linear(16 * w, num_classes)
 
@@ -63,8 +68,15 @@ def prepare(samples: Sequence[Sample], load: Callable[[int], Image.Image]) -> Pr
     return Prepared(images, labels)
 
 
-def make_batch(data: Prepared, indices: torch.Tensor, gen: torch.Generator, device: torch.device, *,
-               augment: float, channel_swap: float) -> tuple[torch.Tensor, torch.Tensor]:
+def make_batch(
+    data: Prepared,
+    indices: torch.Tensor,
+    gen: torch.Generator,
+    device: torch.device,
+    *,
+    augment: float,
+    channel_swap: float,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """An augmented batch of inputs and labels; ``augment`` scales every range (1.0 = strong)."""
     count, a = len(indices), augment
     x = normalise(data.images[indices].to(device))
@@ -91,14 +103,15 @@ def loss(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return nn.functional.cross_entropy(outputs, labels, label_smoothing=0.05)
 
 
-def probabilities(net: nn.Module, images: Sequence[Image.Image], device: torch.device,
-                  batch_size: int = 64) -> torch.Tensor:
+def probabilities(
+    net: nn.Module, images: Sequence[Image.Image], device: torch.device, batch_size: int = 64
+) -> torch.Tensor:
     """Softmax scores ``[N, C]`` for PIL images, on the CPU."""
     net.eval()
     out = []
     with torch.inference_mode():
         for start in range(0, len(images), batch_size):
-            chunk = images[start:start + batch_size]
+            chunk = images[start : start + batch_size]
             x = normalise(to_uint8(chunk.__getitem__, len(chunk), INPUT_SIZE).to(device))
             out.append(torch.softmax(net(x).float(), 1).cpu())
     return torch.cat(out) if out else torch.zeros(0, 0)

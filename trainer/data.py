@@ -95,6 +95,8 @@ def validate(kind: str, samples: Sequence[Sample], class_names: Sequence[str]) -
                     raise DatasetError(f"Image {index} has an empty box.")
                 # A little slack for rounding in exported labels; anything further is a bad label.
                 if left < -0.01 or top < -0.01 or left + width > 1.01 or top + height > 1.01:
-                    raise DatasetError(f"Image {index} has a box outside the image (boxes are relative 0..1).")
+                    raise DatasetError(
+                        f"Image {index} has a box outside the image (boxes are relative 0..1)."
+                    )
     else:
         raise ValueError(f"unknown kind {kind!r}; expected 'classifier' or 'detector'")

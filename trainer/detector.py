@@ -29,7 +29,9 @@ _PRIOR_BIAS = -2.19  # sigmoid(-2.19) = 0.1, the usual CenterNet start
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+    )
 
 
 class TinyCenterNet(nn.Module):
@@ -77,7 +79,9 @@ def prepare(samples: Sequence[Sample], load: Callable[[int], Image.Image], num_c
     return Prepared(images, boxes, num_classes)
 
 
-def _transform_boxes(boxes: np.ndarray, flip: float, sx: float, sy: float, tx: float, ty: float) -> np.ndarray:
+def _transform_boxes(
+    boxes: np.ndarray, flip: float, sx: float, sy: float, tx: float, ty: float
+) -> np.ndarray:
     """Map relative boxes through x' = flip*sx*x + tx (in [-1, 1] units); drop mostly hidden ones."""
     if not len(boxes):
         return boxes
@@ -126,8 +130,15 @@ def make_targets(boxes: Sequence[np.ndarray], num_classes: int, out_size: int) -
     return Targets(*(torch.from_numpy(a) for a in (heat, index, mask, size, offset)))
 
 
-def make_batch(data: Prepared, indices: torch.Tensor, gen: torch.Generator, device: torch.device, *,
-               augment: float, channel_swap: float) -> tuple[torch.Tensor, Targets]:
+def make_batch(
+    data: Prepared,
+    indices: torch.Tensor,
+    gen: torch.Generator,
+    device: torch.device,
+    *,
+    augment: float,
+    channel_swap: float,
+) -> tuple[torch.Tensor, Targets]:
     """An augmented batch and its CenterNet targets; ``augment`` scales the ranges (1.0 = zoom 0.6-1.4)."""
     count, a = len(indices), augment
     x = normalise(data.images[indices].to(device))
@@ -169,14 +180,21 @@ def loss(outputs: torch.Tensor, targets: Targets) -> torch.Tensor:
     return (focal + 0.5 * size_loss + offset_loss) / objects
 
 
-def detect(net: nn.Module, images: Sequence[Image.Image], device: torch.device, *, top: int = 100,
-           threshold: float = 0.01, batch_size: int = 32) -> list[np.ndarray]:
+def detect(
+    net: nn.Module,
+    images: Sequence[Image.Image],
+    device: torch.device,
+    *,
+    top: int = 100,
+    threshold: float = 0.01,
+    batch_size: int = 32,
+) -> list[np.ndarray]:
     """Per image ``[K, 6]`` rows of class, score, left, top, width, height (relative), best first."""
     net.eval()
     results: list[np.ndarray] = []
     with torch.inference_mode():
         for start in range(0, len(images), batch_size):
-            chunk = images[start:start + batch_size]
+            chunk = images[start : start + batch_size]
             x = normalise(to_uint8(chunk.__getitem__, len(chunk), INPUT_SIZE).to(device))
             results.extend(decode(net(x).float(), net.num_classes, top=top, threshold=threshold))
     return results
@@ -213,8 +231,9 @@ def nms(rows: np.ndarray, iou: float = 0.5) -> np.ndarray:
             if not alive[i]:
                 continue
             keep.append(int(members[i]))
-            overlap = (np.clip(np.minimum(x2[i], x2) - np.maximum(x1[i], x1), 0, None)
-                       * np.clip(np.minimum(y2[i], y2) - np.maximum(y1[i], y1), 0, None))
+            overlap = np.clip(np.minimum(x2[i], x2) - np.maximum(x1[i], x1), 0, None) * np.clip(
+                np.minimum(y2[i], y2) - np.maximum(y1[i], y1), 0, None
+            )
             union = area[i] + area - overlap
             alive &= ~(overlap > iou * np.maximum(union, 1e-12))
             alive[i] = False
@@ -231,5 +250,3 @@ def to_pixels(rows: np.ndarray, width: int, height: int) -> list[tuple[int, floa
         if x1 > x0 and y1 > y0:
             out.append((int(cls), float(score), x0, y0, x1 - x0, y1 - y0))
     return out
-
-

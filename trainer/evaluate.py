@@ -29,7 +29,11 @@ def evaluate(model: TrainedModel, samples: Sequence[Sample], batch_size: int = 3
                 scores[row, column[p.class_name]] = p.confidence
         result = classification_metrics([int(s.label) for s in samples], scores, model.class_names)  # type: ignore[arg-type]
     else:
-        result = detection_metrics([s.boxes for s in samples], predictions, model.class_names,  # type: ignore[arg-type]
-                                   [image.size for image in images])
+        result = detection_metrics(
+            [s.boxes for s in samples],
+            predictions,
+            model.class_names,  # type: ignore[arg-type]
+            [image.size for image in images],
+        )
     result["predict_ms"] = round(per_image_ms, 2)
     return result

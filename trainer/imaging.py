@@ -33,10 +33,14 @@ def normalise(batch: torch.Tensor) -> torch.Tensor:
 def affine(batch: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
     """Resample a normalised batch through per-sample 2x3 maps (output -> input, in [-1, 1] units)."""
     grid = torch.nn.functional.affine_grid(theta, list(batch.shape), align_corners=False)
-    return torch.nn.functional.grid_sample(batch, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return torch.nn.functional.grid_sample(
+        batch, grid, mode="bilinear", padding_mode="zeros", align_corners=False
+    )
 
 
-def colour_jitter(batch: torch.Tensor, gen: torch.Generator, *, strength: float, permute: float) -> torch.Tensor:
+def colour_jitter(
+    batch: torch.Tensor, gen: torch.Generator, *, strength: float, permute: float
+) -> torch.Tensor:
     """Contrast, brightness, per-channel gain and noise scaled by ``strength`` (1.0 = strong), and a
     random channel order with probability ``permute``."""
     count, s = batch.shape[0], strength

@@ -24,7 +24,9 @@ from trainer.model import BoxPrediction
 IOU_THRESHOLDS = {"map30": 0.30, "map50": 0.50, "map75": 0.75}
 
 
-def classification_metrics(y_true: Sequence[int], scores: np.ndarray, class_names: Sequence[str]) -> dict[str, Any]:
+def classification_metrics(
+    y_true: Sequence[int], scores: np.ndarray, class_names: Sequence[str]
+) -> dict[str, Any]:
     """Metrics for labels ``y_true`` (class indices) and scores ``[N, C]`` (columns in class order)."""
     y = np.asarray(y_true, dtype=np.int64)
     scores = np.asarray(scores, dtype=np.float64)
@@ -38,15 +40,20 @@ def classification_metrics(y_true: Sequence[int], scores: np.ndarray, class_name
     per_class_ap = {c: float(average_precision_score(onehot[:, c], scores[:, c])) for c in present}
     predicted = scores.argmax(1)
     precision, recall, _, support = precision_recall_fscore_support(
-        y, predicted, labels=list(range(count)), zero_division=0)
+        y, predicted, labels=list(range(count)), zero_division=0
+    )
     return {
         "average_precision": float(np.mean(list(per_class_ap.values()))),
         "top1": float((predicted == y).mean()),
         "top5": float(top_k_accuracy_score(y, scores, k=5, labels=list(range(count)))) if count > 5 else None,
         "images": len(y),
         "per_class": {
-            name: {"precision": float(precision[c]), "recall": float(recall[c]), "ap": per_class_ap.get(c),
-                   "images": int(support[c])}
+            name: {
+                "precision": float(precision[c]),
+                "recall": float(recall[c]),
+                "ap": per_class_ap.get(c),
+                "images": int(support[c]),
+            }
             for c, name in enumerate(class_names)
         },
     }
@@ -67,20 +74,36 @@ def detection_metrics(
     index = {name: i for i, name in enumerate(class_names)}
     images, annotations, detections = [], [], []
     for image_id, (boxes, found, (width, height)) in enumerate(
-            zip(ground_truth, predictions, image_sizes, strict=True), start=1):
+        zip(ground_truth, predictions, image_sizes, strict=True), start=1
+    ):
         images.append({"id": image_id, "width": width, "height": height})
         for cls, left, top, w, h in boxes:
             box = [left * width, top * height, w * width, h * height]
-            annotations.append({"id": len(annotations) + 1, "image_id": image_id, "category_id": cls + 1,
-                                "bbox": box, "area": box[2] * box[3], "iscrowd": 0})
+            annotations.append(
+                {
+                    "id": len(annotations) + 1,
+                    "image_id": image_id,
+                    "category_id": cls + 1,
+                    "bbox": box,
+                    "area": box[2] * box[3],
+                    "iscrowd": 0,
+                }
+            )
         for p in found:
-            detections.append({"image_id": image_id, "category_id": index[p.class_name] + 1,
-                               "bbox": [float(p.x), float(p.y), float(p.w), float(p.h)], "score": float(p.confidence)})
+            detections.append(
+                {
+                    "image_id": image_id,
+                    "category_id": index[p.class_name] + 1,
+                    "bbox": [float(p.x), float(p.y), float(p.w), float(p.h)],
+                    "score": float(p.confidence),
+                }
+            )
     present = sorted({a["category_id"] - 1 for a in annotations})
     result: dict[str, Any] = {"images": len(images), "objects": len(annotations)}
     per_class: dict[str, dict[str, Any]] = {
         name: {"ap50": None, "objects": sum(a["category_id"] == c + 1 for a in annotations)}
-        for c, name in enumerate(class_names)}
+        for c, name in enumerate(class_names)
+    }
     if not annotations:
         raise ValueError("no ground-truth boxes to evaluate against")
     if not detections:
@@ -91,8 +114,11 @@ def detection_metrics(
         return result
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress
         truth = COCO()
-        truth.dataset = {"images": images, "annotations": annotations,
-                         "categories": [{"id": c + 1, "name": n} for c, n in enumerate(class_names)]}
+        truth.dataset = {
+            "images": images,
+            "annotations": annotations,
+            "categories": [{"id": c + 1, "name": n} for c, n in enumerate(class_names)],
+        }
         truth.createIndex()
         found = truth.loadRes(detections)
         for key, threshold in IOU_THRESHOLDS.items():

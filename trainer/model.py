@@ -51,8 +51,15 @@ def build_network(kind: str, num_classes: int, arch: dict) -> nn.Module:
 class TrainedModel:
     """A network plus what is needed to use it: kind, class names, input size and architecture."""
 
-    def __init__(self, kind: str, class_names: Sequence[str], network: nn.Module, *, arch: dict,
-                 info: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        class_names: Sequence[str],
+        network: nn.Module,
+        *,
+        arch: dict,
+        info: dict[str, Any] | None = None,
+    ) -> None:
         self.kind = kind
         self.class_names = list(class_names)
         self.input_size = classifier.INPUT_SIZE if kind == "classifier" else detector.INPUT_SIZE
@@ -79,14 +86,18 @@ class TrainedModel:
                 ranked = sorted(zip(self.class_names, row, strict=True), key=lambda p: -p[1])
                 out.append([ClassPrediction(name, float(score)) for name, score in ranked])
             return out
-        results = detector.detect(self.network, images, self.device, top=MAX_DETECTIONS, batch_size=batch_size)
+        results = detector.detect(
+            self.network, images, self.device, top=MAX_DETECTIONS, batch_size=batch_size
+        )
         out = []
         for image, rows in zip(images, results, strict=True):
             rows = detector.nms(rows[rows[:, 1] >= CONFIDENCE_FLOOR], NMS_IOU)[:MAX_DETECTIONS]
-            out.append([
-                BoxPrediction(self.class_names[cls], score, x, y, w, h)
-                for cls, score, x, y, w, h in detector.to_pixels(rows, image.width, image.height)
-            ])
+            out.append(
+                [
+                    BoxPrediction(self.class_names[cls], score, x, y, w, h)
+                    for cls, score, x, y, w, h in detector.to_pixels(rows, image.width, image.height)
+                ]
+            )
         return out
 
     def save(self, path: str | Path) -> None:
@@ -95,8 +106,14 @@ class TrainedModel:
         directory.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu() for k, v in self.network.state_dict().items()}
         torch.save(state, directory / WEIGHTS_FILE)
-        meta = {"format": FORMAT, "kind": self.kind, "class_names": self.class_names,
-                "input_size": self.input_size, "arch": self.arch, "info": self.info}
+        meta = {
+            "format": FORMAT,
+            "kind": self.kind,
+            "class_names": self.class_names,
+            "input_size": self.input_size,
+            "arch": self.arch,
+            "info": self.info,
+        }
         (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n")
 
     @classmethod

@@ -21,6 +21,7 @@ _SUPERSAMPLE = 2
 
 def _polygon(kind: str, rng: np.random.Generator) -> list[np.ndarray]:
     """Unit-sized outlines around (0, 0) before stretch and rotation; a second ring is a hole."""
+
     def ring(count: int, radius: float = 1.0, phase: float = 0.0) -> np.ndarray:
         angles = phase + np.arange(count) * 2 * np.pi / count
         return np.stack([np.cos(angles), np.sin(angles)], 1) * radius
@@ -41,8 +42,24 @@ def _polygon(kind: str, rng: np.random.Generator) -> list[np.ndarray]:
         return [ring(4, 1.0, 0.0) * np.array([0.6, 1.0])]
     if kind == "cross":
         a, b = 0.3, 0.9
-        return [np.array([[-a, -b], [a, -b], [a, -a], [b, -a], [b, a], [a, a], [a, b], [-a, b],
-                          [-a, a], [-b, a], [-b, -a], [-a, -a]])]
+        return [
+            np.array(
+                [
+                    [-a, -b],
+                    [a, -b],
+                    [a, -a],
+                    [b, -a],
+                    [b, a],
+                    [a, a],
+                    [a, b],
+                    [-a, b],
+                    [-a, a],
+                    [-b, a],
+                    [-b, -a],
+                    [-a, -a],
+                ]
+            )
+        ]
     if kind == "crescent":
         return [ring(64), ring(64, 0.8) + np.array([0.45, -0.1])]
     raise ValueError(f"unknown shape {kind!r}")
@@ -62,7 +79,8 @@ def _background(rng: np.random.Generator, width: int, height: int, hard: bool) -
     elif style == 2:  # smooth colour noise
         coarse = rng.uniform(0, 255, (4, 4, 3)).astype(np.uint8)
         image = 0.4 * image + 0.6 * np.asarray(
-            Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC), np.float32)
+            Image.fromarray(coarse).resize((width, height), Image.Resampling.BICUBIC), np.float32
+        )
     elif style == 3:  # stripes
         period, phase = rng.uniform(6, 24), rng.uniform(0, 2 * np.pi)
         wave = np.sin((np.cos(angle + 1) * xx + np.sin(angle + 1) * yy) * 2 * np.pi / period + phase)
@@ -72,8 +90,16 @@ def _background(rng: np.random.Generator, width: int, height: int, hard: bool) -
     return image.astype(np.float32)
 
 
-def _mask(kind: str, rng: np.random.Generator, width: int, height: int, cx: float, cy: float,
-          radius: float, outline: bool) -> np.ndarray:
+def _mask(
+    kind: str,
+    rng: np.random.Generator,
+    width: int,
+    height: int,
+    cx: float,
+    cy: float,
+    radius: float,
+    outline: bool,
+) -> np.ndarray:
     """An anti-aliased 0..1 mask of one shape drawn around (cx, cy)."""
     rings = _polygon(kind, rng)
     stretch = np.array([rng.uniform(0.8, 1.2), rng.uniform(0.8, 1.2)])
@@ -123,16 +149,24 @@ def _clutter(image: np.ndarray, rng: np.random.Generator) -> None:
     pil = Image.new("L", (width, height), 0)
     draw = ImageDraw.Draw(pil)
     for _ in range(rng.integers(0, 6)):
-        draw.line([tuple(rng.uniform(0, (width, height))), tuple(rng.uniform(0, (width, height)))],
-                  fill=255, width=int(rng.integers(1, 4)))
+        draw.line(
+            [tuple(rng.uniform(0, (width, height))), tuple(rng.uniform(0, (width, height)))],
+            fill=255,
+            width=int(rng.integers(1, 4)),
+        )
     mask = np.asarray(pil, np.float32) / 255
     _paint(image, mask, rng.uniform(0, 255, 3), rng)
     for _ in range(rng.integers(0, 3)):
         blob = Image.new("L", (width, height), 0)
-        centre, radius = rng.uniform(0.15, 0.85, 2) * (width, height), rng.uniform(0.05, 0.15) * min(width, height)
+        centre, radius = (
+            rng.uniform(0.15, 0.85, 2) * (width, height),
+            rng.uniform(0.05, 0.15) * min(width, height),
+        )
         angles = np.sort(rng.uniform(0, 2 * np.pi, 9))
         radii = radius * rng.uniform(0.5, 1.3, 9)
-        points = [(centre[0] + r * np.cos(a), centre[1] + r * np.sin(a)) for a, r in zip(angles, radii, strict=True)]
+        points = [
+            (centre[0] + r * np.cos(a), centre[1] + r * np.sin(a)) for a, r in zip(angles, radii, strict=True)
+        ]
         ImageDraw.Draw(blob).polygon(points, fill=255)
         blob = blob.filter(ImageFilter.GaussianBlur(1.5))
         _paint(image, np.asarray(blob, np.float32) / 255, rng.uniform(0, 255, 3), rng)
@@ -147,8 +181,15 @@ def _finish(image: np.ndarray, rng: np.random.Generator, hard: bool) -> Image.Im
     return pil
 
 
-def _scene(rng: np.random.Generator, width: int, height: int, kinds: list[int], names: tuple[str, ...],
-           sides: tuple[float, float], hard: bool) -> tuple[Image.Image, list[Box]]:
+def _scene(
+    rng: np.random.Generator,
+    width: int,
+    height: int,
+    kinds: list[int],
+    names: tuple[str, ...],
+    sides: tuple[float, float],
+    hard: bool,
+) -> tuple[Image.Image, list[Box]]:
     """One image with the given shapes placed apart; returns it with tight relative boxes."""
     image = _background(rng, width, height, hard)
     if hard:
@@ -159,7 +200,9 @@ def _scene(rng: np.random.Generator, width: int, height: int, kinds: list[int], 
         for _ in range(30):
             radius = rng.uniform(*sides) / 2
             cx, cy = rng.uniform(radius, width - radius), rng.uniform(radius, height - radius)
-            if all(abs(cx - x) > (radius + r) * 0.9 or abs(cy - y) > (radius + r) * 0.9 for x, y, r, _ in taken):
+            if all(
+                abs(cx - x) > (radius + r) * 0.9 or abs(cy - y) > (radius + r) * 0.9 for x, y, r, _ in taken
+            ):
                 break
         else:
             continue
@@ -176,8 +219,9 @@ def _scene(rng: np.random.Generator, width: int, height: int, kinds: list[int], 
     return _finish(image, rng, hard), boxes
 
 
-def classification_samples(per_class: int, *, classes: int = 4, size: int = 128, hard: bool = False,
-                           seed: int = 0) -> list[Sample]:
+def classification_samples(
+    per_class: int, *, classes: int = 4, size: int = 128, hard: bool = False, seed: int = 0
+) -> list[Sample]:
     """``per_class`` images of each of the first ``classes`` shapes, one shape per image, shuffled."""
     rng = np.random.default_rng(seed)
     labels = rng.permutation(np.repeat(np.arange(classes), per_class))
@@ -188,8 +232,15 @@ def classification_samples(per_class: int, *, classes: int = 4, size: int = 128,
     return samples
 
 
-def detection_samples(count: int, *, classes: int = 4, max_objects: int = 4, hard: bool = False,
-                      seed: int = 0, sides: tuple[float, float] = (20, 90)) -> list[Sample]:
+def detection_samples(
+    count: int,
+    *,
+    classes: int = 4,
+    max_objects: int = 4,
+    hard: bool = False,
+    seed: int = 0,
+    sides: tuple[float, float] = (20, 90),
+) -> list[Sample]:
     """``count`` images of 240-320 x 200-280 px with 1..``max_objects`` shapes of side ``sides`` px."""
     rng = np.random.default_rng(seed)
     samples = []

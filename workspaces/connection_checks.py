@@ -57,12 +57,14 @@ def _http_failure(report: ConnectionReport, response: requests.Response, key_hel
         return report.failed("Key", f"The endpoint answered {status}: the key was rejected. {key_help}")
     if status == 404:
         return report.failed(
-            "API", "The endpoint answered 404: it does not serve this API. Check the endpoint URL "
+            "API",
+            "The endpoint answered 404: it does not serve this API. Check the endpoint URL "
             "(the resource's Keys and Endpoint page) and that the resource is of the right kind.",
         )
     if status == 429:
         return report.failed(
-            "Quota", "The service is throttling requests (429). The connection works, but the "
+            "Quota",
+            "The service is throttling requests (429). The connection works, but the "
             "resource is at its rate limit; try again in a minute or raise the pricing tier.",
         )
     return report.failed("Service", f"The service answered HTTP {status}; try again later.")
@@ -74,10 +76,12 @@ def _get(url: str, headers: dict[str, str], params: dict[str, str] | None = None
 
 def _unreachable(report: ConnectionReport, endpoint: str, exc: requests.RequestException) -> ConnectionReport:
     if isinstance(exc, requests.Timeout):
-        return report.failed("Reach", f"{endpoint} did not answer within {settings.CONNECTION_TIMEOUT_SECONDS} s.")
+        return report.failed(
+            "Reach", f"{endpoint} did not answer within {settings.CONNECTION_TIMEOUT_SECONDS} s."
+        )
     return report.failed(
-        "Reach", f"Cannot reach {endpoint}: check the URL and that this server can reach it "
-        "(DNS, firewall, proxy).",
+        "Reach",
+        f"Cannot reach {endpoint}: check the URL and that this server can reach it (DNS, firewall, proxy).",
     )
 
 
@@ -109,7 +113,9 @@ def check_vision(connection: Connection) -> ConnectionReport:
     url = f"{connection.endpoint}/computervision/datasets"
     try:
         response = _get(
-            url, {"Ocp-Apim-Subscription-Key": connection.secret}, {"api-version": VISION_API_VERSION, "top": "1"}
+            url,
+            {"Ocp-Apim-Subscription-Key": connection.secret},
+            {"api-version": VISION_API_VERSION, "top": "1"},
         )
     except requests.RequestException as exc:
         return _unreachable(report, connection.endpoint, exc)
@@ -130,7 +136,8 @@ def check_storage(connection: Connection) -> ConnectionReport:
         if not store.container_exists():
             if connection.storage_auth != Connection.StorageAuth.LOCAL:
                 return report.failed(
-                    "Container", f"The container {connection.container} does not exist. Create it in "
+                    "Container",
+                    f"The container {connection.container} does not exist. Create it in "
                     "the storage account, or check its name.",
                 )
             store.create_container()

@@ -34,11 +34,11 @@ def validate_endpoint(url: str) -> str:
     if parts.username or parts.password:
         raise ValidationError("Put keys in the key field, not in the URL.")
     if parts.query or parts.fragment:
-        raise ValidationError("The endpoint must not contain a query string; put SAS tokens in the secret field.")
+        raise ValidationError(
+            "The endpoint must not contain a query string; put SAS tokens in the secret field."
+        )
     host = parts.hostname
-    if parts.scheme == "http" and not (
-        is_loopback(host) or host in settings.VISIONPORT_ALLOWED_HTTP_HOSTS
-    ):
+    if parts.scheme == "http" and not (is_loopback(host) or host in settings.VISIONPORT_ALLOWED_HTTP_HOSTS):
         raise ValidationError(
             f"Use https:// for {host}. Plain http is only allowed for this machine "
             "(the sandbox) and hosts your operator allows."

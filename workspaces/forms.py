@@ -94,9 +94,7 @@ class StorageForm(_ConnectionForm):
     def clean(self) -> dict:
         data = super().clean()
         auth = data.get("storage_auth")
-        has_secret = bool(data.get("secret")) or (
-            self.connection.has_secret and not data.get("clear_secret")
-        )
+        has_secret = bool(data.get("secret")) or (self.connection.has_secret and not data.get("clear_secret"))
         if auth in ("account_key", "sas") and not data.get("endpoint"):
             self.add_error("endpoint", "Enter the storage account URL.")
         if auth in ("account_key", "sas", "connection_string") and not has_secret:

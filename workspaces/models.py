@@ -32,16 +32,12 @@ class Membership(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")
-        ]
+        constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")]
         ordering = ["user__username"]
 
     def __str__(self) -> str:
@@ -82,9 +78,7 @@ class Connection(models.Model):
     )
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["workspace", "kind"], name="one_connection_per_kind")
-        ]
+        constraints = [models.UniqueConstraint(fields=["workspace", "kind"], name="one_connection_per_kind")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.workspace}"

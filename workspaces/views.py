@@ -157,7 +157,9 @@ def member_update_view(request: WorkspaceRequest, membership_id: uuid.UUID) -> H
             form = MemberRoleForm(request.POST)
             if form.is_valid():
                 member_set_role(membership=membership, role=form.cleaned_data["role"])
-                messages.success(request, f"{membership.user.username} is now {membership.get_role_display().lower()}.")
+                messages.success(
+                    request, f"{membership.user.username} is now {membership.get_role_display().lower()}."
+                )
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
     if membership.user_id == request.user.pk and not membership.pk:

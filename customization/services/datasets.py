@@ -56,7 +56,9 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
     """Job service for kind ``register_dataset``."""
     params = job.params
     if not NAME.match(params["name"]):
-        raise JobError("bad_name", "Dataset names start with a letter or digit and use letters, digits, '.', '_', '-'.")
+        raise JobError(
+            "bad_name", "Dataset names start with a letter or digit and use letters, digits, '.', '_', '-'."
+        )
     ctx.progress(0, 4, "Reading the COCO file…")
     coco, url, sas = _read_coco(job)
     ctx.progress(1, 4, "Validating…")
@@ -73,7 +75,9 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
             response.raise_for_status()
             return response.content
 
-        checked = check_images(report, images, fetch=fetch, sample=None if params.get("check") == "all" else 50)
+        checked = check_images(
+            report, images, fetch=fetch, sample=None if params.get("check") == "all" else 50
+        )
         ctx.log(f"Read and decoded {checked} images.")
     result = {"validation": report.as_dict()}
     if not report.ok:
@@ -88,18 +92,33 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
     ctx.progress(3, 4, "Registering with the Vision service…")
     client = VisionClient.for_workspace(job.workspace)
     try:
-        dataset = client.dataset_register(params["name"], kind=params["kind"], annotation_urls=[url], sas=sas or None,
-                                          properties={"registeredBy": "visionport", "job": str(job.pk)})
+        dataset = client.dataset_register(
+            params["name"],
+            kind=params["kind"],
+            annotation_urls=[url],
+            sas=sas or None,
+            properties={"registeredBy": "visionport", "job": str(job.pk)},
+        )
     except JobError as exc:
         exc.result = result
         raise
     DatasetRecord.objects.update_or_create(
-        workspace=job.workspace, name=params["name"],
-        defaults={"kind": params["kind"], "purpose": params.get("purpose", "training"), "annotation_url": url,
-                  "source": params.get("path") or params.get("url"), "auth": "sas" if sas else "managedIdentity",
-                  "sas_expires_at": sas_expiry(sas) if sas else None, "images": report.images,
-                  "per_category": report.per_category, "report": result["validation"], "registered_by": job.actor,
-                  "job": job, "export_job_id": params.get("export_job") or None},
+        workspace=job.workspace,
+        name=params["name"],
+        defaults={
+            "kind": params["kind"],
+            "purpose": params.get("purpose", "training"),
+            "annotation_url": url,
+            "source": params.get("path") or params.get("url"),
+            "auth": "sas" if sas else "managedIdentity",
+            "sas_expires_at": sas_expiry(sas) if sas else None,
+            "images": report.images,
+            "per_category": report.per_category,
+            "report": result["validation"],
+            "registered_by": job.actor,
+            "job": job,
+            "export_job_id": params.get("export_job") or None,
+        },
     )
     result["dataset"] = dataset
     ctx.progress(4, 4, f"Registered {params['name']}.")
@@ -107,6 +126,6 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
 
 
 def dataset_records(workspace) -> dict[str, DatasetRecord]:  # noqa: ANN001
-    return {r.name: r for r in DatasetRecord.objects.filter(workspace=workspace).select_related("registered_by")}
-
-
+    return {
+        r.name: r for r in DatasetRecord.objects.filter(workspace=workspace).select_related("registered_by")
+    }

@@ -237,8 +237,16 @@ def _dataset_folder(workspace: Workspace, name: str) -> Path:
 
 def index_version(workspace: Workspace, name: str, dataset: dict) -> str:
     # The palette is part of the key: thumbnails drawn in other colours are not served again.
-    key = json.dumps([INDEX_FORMAT, PALETTE, str(workspace.pk), name, dataset.get("annotationFileUris") or [],
-                      dataset.get("eTag") or dataset.get("updatedDateTime") or ""])
+    key = json.dumps(
+        [
+            INDEX_FORMAT,
+            PALETTE,
+            str(workspace.pk),
+            name,
+            dataset.get("annotationFileUris") or [],
+            dataset.get("eTag") or dataset.get("updatedDateTime") or "",
+        ]
+    )
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
@@ -254,7 +262,9 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _relative_box(bbox: Any, width: float | None, height: float | None) -> tuple[float, float, float, float] | None:
+def _relative_box(
+    bbox: Any, width: float | None, height: float | None
+) -> tuple[float, float, float, float] | None:
     """A bbox relative to the image; pixel boxes (standard COCO) are divided by the image size."""
     if not isinstance(bbox, list | tuple) or len(bbox) != 4:
         return None
@@ -276,19 +286,29 @@ def parse(files: list[tuple[str, Any]], kind: str, version: str) -> Index:
     seen: set[int] = set()
     skipped = 0
     for uri, coco in files:
-        if not isinstance(coco, dict) or not all(isinstance(coco.get(k), list) for k in ("images", "categories")):
-            raise GalleryError(f"{without_query(uri)} is not a COCO file: it needs \"images\" and \"categories\" lists.")
+        if not isinstance(coco, dict) or not all(
+            isinstance(coco.get(k), list) for k in ("images", "categories")
+        ):
+            raise GalleryError(
+                f'{without_query(uri)} is not a COCO file: it needs "images" and "categories" lists.'
+            )
         names = {c.get("id"): str(c.get("name")) for c in coco["categories"] if isinstance(c, dict)}
         for category in names.values():
             if category not in categories:
                 categories.append(category)
         labels: dict[Any, list[str]] = {}
         boxes: dict[Any, list[tuple[str, float, float, float, float]]] = {}
-        sizes = {i.get("id"): (_number(i.get("width")), _number(i.get("height")))
-                 for i in coco["images"] if isinstance(i, dict)}
+        sizes = {
+            i.get("id"): (_number(i.get("width")), _number(i.get("height")))
+            for i in coco["images"]
+            if isinstance(i, dict)
+        }
         for annotation in coco.get("annotations") or []:
-            if not isinstance(annotation, dict) or annotation.get("category_id") not in names \
-                    or annotation.get("image_id") not in sizes:
+            if (
+                not isinstance(annotation, dict)
+                or annotation.get("category_id") not in names
+                or annotation.get("image_id") not in sizes
+            ):
                 skipped += 1
                 continue
             image_id, category = annotation["image_id"], names[annotation["category_id"]]
@@ -312,20 +332,41 @@ def parse(files: list[tuple[str, Any]], kind: str, version: str) -> Index:
             # Ids are per file: a later file's id that is taken gets the next free one.
             gallery_id = coco_id if coco_id not in seen else max(seen) + 1
             seen.add(gallery_id)
-            items.append(Item(gallery_id, str(image.get("file_name") or link), urljoin(base, link.strip()),
-                              tuple(labels.get(coco_id, ())), tuple(boxes.get(coco_id, ()))))
+            items.append(
+                Item(
+                    gallery_id,
+                    str(image.get("file_name") or link),
+                    urljoin(base, link.strip()),
+                    tuple(labels.get(coco_id, ())),
+                    tuple(boxes.get(coco_id, ())),
+                )
+            )
     items.sort(key=lambda i: i.id)
     return Index(version, kind, categories, items, skipped)
 
 
 def _dump(index: Index) -> bytes:
     position = {name: n for n, name in enumerate(index.categories)}
-    return json.dumps({
-        "format": INDEX_FORMAT, "version": index.version, "kind": index.kind, "categories": index.categories,
-        "skipped": index.skipped,
-        "items": [[i.id, i.file_name, i.url, [position[n] for n in i.labels],
-                   [[position[b[0]], *b[1:]] for b in i.boxes]] for i in index.items],
-    }, separators=(",", ":")).encode()
+    return json.dumps(
+        {
+            "format": INDEX_FORMAT,
+            "version": index.version,
+            "kind": index.kind,
+            "categories": index.categories,
+            "skipped": index.skipped,
+            "items": [
+                [
+                    i.id,
+                    i.file_name,
+                    i.url,
+                    [position[n] for n in i.labels],
+                    [[position[b[0]], *b[1:]] for b in i.boxes],
+                ]
+                for i in index.items
+            ],
+        },
+        separators=(",", ":"),
+    ).encode()
 
 
 @lru_cache(maxsize=8)
@@ -333,8 +374,10 @@ def _load(path: str, mtime_ns: int) -> Index:
     """The index in ``path``; memoised per file version, so thumbnails don't parse it each time."""
     raw = json.loads(Path(path).read_bytes())
     names = raw["categories"]
-    items = [Item(i, f, u, tuple(names[n] for n in labels), tuple((names[b[0]], *b[1:]) for b in boxes))
-             for i, f, u, labels, boxes in raw["items"]]
+    items = [
+        Item(i, f, u, tuple(names[n] for n in labels), tuple((names[b[0]], *b[1:]) for b in boxes))
+        for i, f, u, labels, boxes in raw["items"]
+    ]
     return Index(raw["version"], raw["kind"], names, items, raw.get("skipped", 0))
 
 
@@ -377,8 +420,9 @@ def gallery_index(*, workspace: Workspace, name: str, dataset: dict) -> Index:
     return index
 
 
-def gallery_page(*, workspace: Workspace, name: str, dataset: dict, category: str = "",
-                 page: str | int | None = 1) -> GalleryPage:
+def gallery_page(
+    *, workspace: Workspace, name: str, dataset: dict, category: str = "", page: str | int | None = 1
+) -> GalleryPage:
     """One page of thumbnails, filtered to images that hold ``category`` when it is given."""
     index = gallery_index(workspace=workspace, name=name, dataset=dataset)
     items = [i for i in index.items if category in i.labels] if category else index.items

@@ -21,7 +21,8 @@ TERMINAL = {"succeeded", "failed", "cancelled"}
 
 def _record(job: Job, model: dict) -> None:
     ModelRecord.objects.filter(workspace=job.workspace, name=model["name"]).update(
-        status=model.get("status", ""), cost_minutes=model.get("trainingCostInMinutes"),
+        status=model.get("status", ""),
+        cost_minutes=model.get("trainingCostInMinutes"),
         performance=model.get("modelPerformance") or {},
     )
 
@@ -38,13 +39,25 @@ def model_train(job: Job, ctx: JobContext) -> dict:
     budget_s = max(1, int(float(p["budget_hours"]) * 3600))
     if "started" not in ctx.state:
         ModelRecord.objects.update_or_create(
-            workspace=job.workspace, name=p["name"],
-            defaults={"kind": p["kind"], "dataset": p["dataset"], "eval_dataset": p.get("eval_dataset", ""),
-                      "budget_hours": p["budget_hours"], "started_by": job.actor, "job": job,
-                      "status": "notStarted"},
+            workspace=job.workspace,
+            name=p["name"],
+            defaults={
+                "kind": p["kind"],
+                "dataset": p["dataset"],
+                "eval_dataset": p.get("eval_dataset", ""),
+                "budget_hours": p["budget_hours"],
+                "started_by": job.actor,
+                "job": job,
+                "status": "notStarted",
+            },
         )
-        model = client.model_train(p["name"], dataset=p["dataset"], kind=p["kind"], budget_hours=p["budget_hours"],
-                                   eval_dataset=p.get("eval_dataset", ""))
+        model = client.model_train(
+            p["name"],
+            dataset=p["dataset"],
+            kind=p["kind"],
+            budget_hours=p["budget_hours"],
+            eval_dataset=p.get("eval_dataset", ""),
+        )
         ctx.log(f"Training {p['name']} ({p['kind']}) on {p['dataset']}, budget {p['budget_hours']} h.")
         ctx.state["started"] = time.time()
         ctx.progress(0, budget_s, f"{model.get('status')}, 0 s elapsed")
@@ -58,7 +71,9 @@ def model_train(job: Job, ctx: JobContext) -> dict:
     if model.get("status") not in TERMINAL:
         elapsed = int(time.time() - ctx.state["started"])
         try:
-            ctx.progress(min(elapsed, budget_s), budget_s, f"{model.get('status')}, {duration_text(elapsed)} elapsed")
+            ctx.progress(
+                min(elapsed, budget_s), budget_s, f"{model.get('status')}, {duration_text(elapsed)} elapsed"
+            )
         except JobCancelled:
             client.model_cancel(p["name"])
             ctx.log("Asked the service to cancel the training.", "warning")
@@ -69,8 +84,11 @@ def model_train(job: Job, ctx: JobContext) -> dict:
     ctx.progress(budget_s, budget_s, f"Training {model['status']}.")
     if model["status"] != "succeeded":
         error = model.get("error") or {}
-        raise JobError(error.get("code") or model["status"],
-                       error.get("message") or f"Training ended {model['status']}.", result={"model": model})
+        raise JobError(
+            error.get("code") or model["status"],
+            error.get("message") or f"Training ended {model['status']}.",
+            result={"model": model},
+        )
     return {"model": model}
 
 
@@ -88,8 +106,11 @@ def model_evaluate(job: Job, ctx: JobContext) -> dict:
         ctx.wait(POLL_SECONDS)
     if evaluation["status"] != "succeeded":
         error = evaluation.get("error") or {}
-        raise JobError(str(error.get("code") or "evaluation_failed"), str(error.get("message") or "Evaluation failed."),
-                       result={"evaluation": evaluation})
+        raise JobError(
+            str(error.get("code") or "evaluation_failed"),
+            str(error.get("message") or "Evaluation failed."),
+            result={"evaluation": evaluation},
+        )
     return {"evaluation": evaluation}
 
 
@@ -109,8 +130,11 @@ def predict(job: Job, ctx: JobContext) -> dict:
     latency = round((time.perf_counter() - started) * 1000)
     ctx.progress(1, 1, f"{len(tags)} tags, {len(objects)} objects in {latency} ms.")
     return {
-        "model": p["model"], "latency_ms": latency, "raw": body,
+        "model": p["model"],
+        "latency_ms": latency,
+        "raw": body,
         "tags": [{"name": t.name, "confidence": t.confidence} for t in tags],
         "objects": [{"name": o.name, "confidence": o.confidence, "box": list(o.box)} for o in objects],
-        "width": (body.get("metadata") or {}).get("width"), "height": (body.get("metadata") or {}).get("height"),
+        "width": (body.get("metadata") or {}).get("width"),
+        "height": (body.get("metadata") or {}).get("height"),
     }

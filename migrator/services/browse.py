@@ -58,26 +58,40 @@ class Browser:
         tags = self.call(lambda: self.client.get_tags(pid))
         kind = domain.type if domain else "Unknown"
         return ProjectSummary(
-            id=pid, name=project.name, description=project.description or "", kind=kind,
-            classification_type=(project.settings.classification_type or "") if kind == "Classification" else "",
-            domain=domain.name if domain else project.settings.domain_id, tagged=tagged, untagged=untagged,
-            tag_count=len(tags), last_modified=project.last_modified,
+            id=pid,
+            name=project.name,
+            description=project.description or "",
+            kind=kind,
+            classification_type=(project.settings.classification_type or "")
+            if kind == "Classification"
+            else "",
+            domain=domain.name if domain else project.settings.domain_id,
+            tagged=tagged,
+            untagged=untagged,
+            tag_count=len(tags),
+            last_modified=project.last_modified,
         )
 
     def projects(self) -> list[ProjectSummary]:
         domains = self.domains()
         projects = self.call(self.client.get_projects)
         with ThreadPoolExecutor(8) as pool:
-            return sorted(pool.map(lambda p: self._summary(p, domains), projects), key=lambda s: s.name.lower())
+            return sorted(
+                pool.map(lambda p: self._summary(p, domains), projects), key=lambda s: s.name.lower()
+            )
 
     def project(self, project_id: str) -> ProjectDetail:
         domains = self.domains()
         project = self.call(lambda: self.client.get_project(project_id))
         detail = ProjectDetail(self._summary(project, domains))
         kind = detail.summary.kind
-        detail.tags = sorted(self.call(lambda: self.client.get_tags(project_id)), key=lambda t: -t.image_count)
+        detail.tags = sorted(
+            self.call(lambda: self.client.get_tags(project_id)), key=lambda t: -t.image_count
+        )
         detail.max_tag_count = max([t.image_count for t in detail.tags] or [1]) or 1
-        detail.samples = self.call(lambda: self.client.get_images(project_id, tagging_status="Tagged", take=12))
+        detail.samples = self.call(
+            lambda: self.client.get_images(project_id, tagging_status="Tagged", take=12)
+        )
         detail.warnings = self._warnings(project_id, detail, kind)
         return detail
 
@@ -85,23 +99,33 @@ class Browser:
         s = detail.summary
         warnings = []
         if s.classification_type == "Multilabel":
-            warnings.append("This is a multilabel project; Image Analysis model customization trains multiclass "
-                            "classifiers only. Choose below what happens to images with several tags.")
+            warnings.append(
+                "This is a multilabel project; Image Analysis model customization trains multiclass "
+                "classifiers only. Choose below what happens to images with several tags."
+            )
         negative = [t for t in detail.tags if t.type == "Negative"]
         if negative:
-            warnings.append(f"{negative[0].image_count} images carry the Negative tag; the target has no negative "
-                            "class. By default they are copied but left out of the annotation file.")
+            warnings.append(
+                f"{negative[0].image_count} images carry the Negative tag; the target has no negative "
+                "class. By default they are copied but left out of the annotation file."
+            )
         if s.untagged:
-            warnings.append(f"{s.untagged} image{'s are' if s.untagged > 1 else ' is'} untagged: they are copied "
-                            "but cannot be annotated.")
+            warnings.append(
+                f"{s.untagged} image{'s are' if s.untagged > 1 else ' is'} untagged: they are copied "
+                "but cannot be annotated."
+            )
         minimum = MIN_IMAGES_PER_TAG.get(kind, 1)
         few = [t.name for t in detail.tags if t.type != "Negative" and t.image_count < minimum]
         if few:
-            warnings.append(f"{len(few)} tag{'s have' if len(few) > 1 else ' has'} fewer than {minimum} images, "
-                            f"the target's minimum: {', '.join(few[:8])}.")
+            warnings.append(
+                f"{len(few)} tag{'s have' if len(few) > 1 else ' has'} fewer than {minimum} images, "
+                f"the target's minimum: {', '.join(few[:8])}."
+            )
         small = large = scanned = 0
         for page in range(SCAN_PAGES):
-            images = self.call(lambda p=page: self.client.get_images(project_id, take=256, skip=p * 256, order_by="Oldest"))
+            images = self.call(
+                lambda p=page: self.client.get_images(project_id, take=256, skip=p * 256, order_by="Oldest")
+            )
             scanned += len(images)
             small += sum(1 for i in images if min(i.width, i.height) < MIN_DIM)
             large += sum(1 for i in images if max(i.width, i.height) > MAX_DIM)

@@ -56,7 +56,9 @@ class CopyResult:
 def storage_for(workspace: Workspace) -> tuple[Connection, BlobStore]:
     connection = workspace.connections.filter(kind=Connection.Kind.STORAGE).first()
     if connection is None or not connection.is_configured:
-        raise JobError("storage_not_configured", "This workspace has no blob storage connection: add one in Settings.")
+        raise JobError(
+            "storage_not_configured", "This workspace has no blob storage connection: add one in Settings."
+        )
     return connection, store_for_connection(connection)
 
 
@@ -162,12 +164,16 @@ class Exporter:
         self.kind = domain.type
         if not self.store.container_exists():
             if self.storage.storage_auth != Connection.StorageAuth.LOCAL:
-                raise JobError("container_not_found",
-                               f"The container {self.storage.container} does not exist in the storage account. "
-                               "Create it, or pick another container in Settings.")
+                raise JobError(
+                    "container_not_found",
+                    f"The container {self.storage.container} does not exist in the storage account. "
+                    "Create it, or pick another container in Settings.",
+                )
             self.store.create_container()
-        self.ctx.log(f"{project.name}: {domain.name} ({self.kind}), {len(tags)} tags, {total} images "
-                     f"to {self.destination}.")
+        self.ctx.log(
+            f"{project.name}: {domain.name} ({self.kind}), {len(tags)} tags, {total} images "
+            f"to {self.destination}."
+        )
         self.copy_all(total)
         if self.ctx_note:
             self.ctx.log(self.ctx_note, "warning")
@@ -196,8 +202,11 @@ class Exporter:
         skip = 0
         try:
             while not stop.is_set():
-                page = self.call(lambda s=skip: self.client.get_images(
-                    self.project_id, tagging_status="All", order_by="Oldest", take=PAGE, skip=s))
+                page = self.call(
+                    lambda s=skip: self.client.get_images(
+                        self.project_id, tagging_status="All", order_by="Oldest", take=PAGE, skip=s
+                    )
+                )
                 skip += len(page)
                 pages.put(page)
                 if len(page) < PAGE:
@@ -213,7 +222,9 @@ class Exporter:
         pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="export")
         pages: queue.Queue = queue.Queue(maxsize=2)
         stop = threading.Event()
-        threading.Thread(target=self.list_pages, args=(pages, stop), name="export-lister", daemon=True).start()
+        threading.Thread(
+            target=self.list_pages, args=(pages, stop), name="export-lister", daemon=True
+        ).start()
         pending: dict[Future, str] = {}
         listed_all = False
         try:
@@ -259,23 +270,35 @@ class Exporter:
         by_id = {str(i.id): i for i in images}
         existing = {
             str(row.image_id): row
-            for row in ExportItem.objects.filter(workspace_id=ws, destination=self.destination, image_id__in=list(by_id))
+            for row in ExportItem.objects.filter(
+                workspace_id=ws, destination=self.destination, image_id__in=list(by_id)
+            )
         }
         new_rows, changed = [], []
         for offset, (image_id, image) in enumerate(by_id.items()):
-            fields = {"seq": start + offset, "width": image.width, "height": image.height,
-                      "labels": _labels(image), "last_job": self.job.pk}
+            fields = {
+                "seq": start + offset,
+                "width": image.width,
+                "height": image.height,
+                "labels": _labels(image),
+                "last_job": self.job.pk,
+            }
             row = existing.get(image_id)
             if row is None:
-                new_rows.append(ExportItem(workspace_id=ws, destination=self.destination,
-                                           image_id=uuid.UUID(image_id), **fields))
+                new_rows.append(
+                    ExportItem(
+                        workspace_id=ws, destination=self.destination, image_id=uuid.UUID(image_id), **fields
+                    )
+                )
             else:
                 for key, value in fields.items():
                     setattr(row, key, value)
                 changed.append(row)
         with transaction.atomic():
             ExportItem.objects.bulk_create(new_rows, batch_size=500)
-            ExportItem.objects.bulk_update(changed, ["seq", "width", "height", "labels", "last_job"], batch_size=500)
+            ExportItem.objects.bulk_update(
+                changed, ["seq", "width", "height", "labels", "last_job"], batch_size=500
+            )
         self.row_pks.update({str(row.image_id): row.pk for row in [*new_rows, *changed]})
         for image_id, image in by_id.items():
             row = existing.get(image_id)
@@ -290,23 +313,37 @@ class Exporter:
         for result in results:
             self.counts["failed" if result.error else "copied"] += 1
             status = ExportItem.Status.FAILED if result.error else ExportItem.Status.COPIED
-            rows.append((status.value, result.blob_name, result.size, result.error[:500], self.row_pks[result.image_id]))
+            rows.append(
+                (
+                    status.value,
+                    result.blob_name,
+                    result.size,
+                    result.error[:500],
+                    self.row_pks[result.image_id],
+                )
+            )
         # One prepared statement run per row: Django's bulk_update builds a CASE expression per
         # row and field, which cost more main-thread time than the copies themselves.
         table = connection.ops.quote_name(ExportItem._meta.db_table)
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {table} SET status = %s, blob_name = %s, size = %s, error = %s "  # noqa: S608
-                               "WHERE id = %s", rows)
+            cursor.executemany(
+                f"UPDATE {table} SET status = %s, blob_name = %s, size = %s, error = %s "  # noqa: S608
+                "WHERE id = %s",
+                rows,
+            )
 
     def tick(self, total: int, begin: float) -> None:
         done = self.counts["copied"] + self.counts["already_copied"] + self.counts["failed"]
         elapsed = time.monotonic() - begin
         rate = self.counts["copied"] / elapsed if elapsed > 0 else 0
         eta = f" · about {int((total - done) / rate) + 1} s left" if rate and done < total else ""
-        message = (f"{self.counts['listed']} listed, {self.counts['copied']} copied and verified"
-                   + (f", {self.counts['already_copied']} already there" if self.counts["already_copied"] else "")
-                   + (f", {self.counts['failed']} failed" if self.counts["failed"] else "")
-                   + (f", {self.policy.retries} retries" if self.policy.retries else "") + eta)
+        message = (
+            f"{self.counts['listed']} listed, {self.counts['copied']} copied and verified"
+            + (f", {self.counts['already_copied']} already there" if self.counts["already_copied"] else "")
+            + (f", {self.counts['failed']} failed" if self.counts["failed"] else "")
+            + (f", {self.policy.retries} retries" if self.policy.retries else "")
+            + eta
+        )
         self.ctx.progress(done, total, message)
 
     # --- annotation files ----------------------------------------------------------------------
@@ -316,16 +353,23 @@ class Exporter:
         while existing == "version" and self.store.exists(f"{self.folder}train{suffix}.json"):
             n += 1
             suffix = f".v{n}"
-        return {"vision": f"{self.folder}train{suffix}.json",
-                "standard": f"{self.folder}train{suffix}.standard.json",
-                "report": f"{self.folder}export-report{suffix}.json"}
+        return {
+            "vision": f"{self.folder}train{suffix}.json",
+            "standard": f"{self.folder}train{suffix}.standard.json",
+            "report": f"{self.folder}export-report{suffix}.json",
+        }
 
     def write_annotations(self, project: object, tags: list) -> tuple[dict, dict, coco.Plan]:
         params = self.job.params
-        plan = coco.Plan(self.kind, multilabel=params.get("multilabel", "skip"),
-                         negative=params.get("negative", "skip"),
-                         negative_tag_ids={t.id for t in tags if t.type == "Negative"})
-        rows = ExportItem.objects.filter(last_job=self.job.pk, status=ExportItem.Status.COPIED).order_by("seq")
+        plan = coco.Plan(
+            self.kind,
+            multilabel=params.get("multilabel", "skip"),
+            negative=params.get("negative", "skip"),
+            negative_tag_ids={t.id for t in tags if t.type == "Negative"},
+        )
+        rows = ExportItem.objects.filter(last_job=self.job.pk, status=ExportItem.Status.COPIED).order_by(
+            "seq"
+        )
         used: Counter = Counter()
         for row in rows.iterator(chunk_size=2000):  # first pass: decide, count
             for label in plan.labels_for(row.labels):
@@ -337,7 +381,9 @@ class Exporter:
             for row in rows.iterator(chunk_size=2000):
                 labels = quiet.labels_for(row.labels)
                 if labels:
-                    yield coco.Image(row.width, row.height, row.blob_name, self.store.url(row.blob_name), labels)
+                    yield coco.Image(
+                        row.width, row.height, row.blob_name, self.store.url(row.blob_name), labels
+                    )
 
         names = self.annotation_names()
         files: dict[str, str] = {"report": names["report"]}
@@ -345,15 +391,27 @@ class Exporter:
         for flavour in params.get("flavours", ["vision", "standard"]):
             # Written to a temporary file and uploaded from it: memory stays flat however big the project.
             with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as out:
-                counts = coco.write_coco(out, flavour=flavour, kind=self.kind, categories=categories, images=images,
-                                         folder=self.folder, description=f"{project.name} exported by Visionport")
+                counts = coco.write_coco(
+                    out,
+                    flavour=flavour,
+                    kind=self.kind,
+                    categories=categories,
+                    images=images,
+                    folder=self.folder,
+                    description=f"{project.name} exported by Visionport",
+                )
                 out.flush()
-                with_retries(lambda n=names[flavour], p=out.name: self.store.put_file(n, p, "application/json"), self.policy)
+                with_retries(
+                    lambda n=names[flavour], p=out.name: self.store.put_file(n, p, "application/json"),
+                    self.policy,
+                )
             files[flavour] = names[flavour]
             per_category = dict(counts)
         return files, per_category, plan
 
-    def report(self, project: object, tags: list, plan: coco.Plan | None, after: dict, files: dict | None = None) -> dict:
+    def report(
+        self, project: object, tags: list, plan: coco.Plan | None, after: dict, files: dict | None = None
+    ) -> dict:
         failed = ExportItem.objects.filter(last_job=self.job.pk, status=ExportItem.Status.FAILED)
         return {
             "project": {"id": self.project_id, "name": project.name, "kind": self.kind},
@@ -361,9 +419,12 @@ class Exporter:
             "files": files or {},
             "method": "server-side copy" if self.server_copy else "streamed through Visionport",
             "images": {
-                "listed": self.counts["listed"], "copied": self.counts["copied"],
-                "already_copied": self.counts["already_copied"], "failed": failed.count(),
-                "urls_refreshed": self.counts["urls_refreshed"], "retries": self.policy.retries,
+                "listed": self.counts["listed"],
+                "copied": self.counts["copied"],
+                "already_copied": self.counts["already_copied"],
+                "failed": failed.count(),
+                "urls_refreshed": self.counts["urls_refreshed"],
+                "retries": self.policy.retries,
             },
             "categories_before": {t.name: t.image_count for t in tags},
             "annotations_after": after,
@@ -371,7 +432,9 @@ class Exporter:
             "clamped_boxes": plan.clamped_boxes if plan else 0,
             "dropped_boxes": plan.dropped_boxes if plan else 0,
             "failures": [{"image_id": str(i.image_id), "reason": i.error} for i in failed[:1000]],
-            "options": {k: self.job.params.get(k) for k in ("multilabel", "negative", "existing", "flavours")},
+            "options": {
+                k: self.job.params.get(k) for k in ("multilabel", "negative", "existing", "flavours")
+            },
             "timings": self.timings,
         }
 

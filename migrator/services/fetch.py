@@ -75,7 +75,9 @@ def probe(pool: urllib3.PoolManager, url: str, timeout: float = 30) -> tuple[int
     declared = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if response.status == 200 and declared in BY_CONTENT_TYPE and response.headers.get("Content-Length"):
         return int(response.headers["Content-Length"]), BY_CONTENT_TYPE[declared], declared
-    response = pool.request("GET", url, headers={"Range": "bytes=0-31"}, timeout=timeout, preload_content=True)
+    response = pool.request(
+        "GET", url, headers={"Range": "bytes=0-31"}, timeout=timeout, preload_content=True
+    )
     _check(response)
     ext, content_type = sniff(response.data[:32])
     total = (response.headers.get("Content-Range") or "").rpartition("/")[2]

@@ -20,7 +20,10 @@ JSON_TYPES = ("application/json", "application/json-patch+json", "application/me
 def json_object(request: HttpRequest) -> dict[str, Any]:
     if (request.content_type or "").lower() not in JSON_TYPES:
         raise VisionApiError(
-            415, "InvalidRequest", "The body must be JSON (Content-Type: application/json).", "UnsupportedMediaType"
+            415,
+            "InvalidRequest",
+            "The body must be JSON (Content-Type: application/json).",
+            "UnsupportedMediaType",
         )
     raw = read_body(request)
     if not raw.strip():

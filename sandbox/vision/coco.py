@@ -45,9 +45,7 @@ QUOTAS = {
 def registration_quota(kind: str) -> Quota:
     """At registration the purpose is not known yet: the file must pass for one of them."""
     training, evaluation = QUOTAS[(kind, "training")], QUOTAS[(kind, "evaluation")]
-    return Quota(
-        1, max(training.max_images, evaluation.max_images), 16000, 10, 2000, training.min_categories
-    )
+    return Quota(1, max(training.max_images, evaluation.max_images), 16000, 10, 2000, training.min_categories)
 
 
 def _is_int(value: Any) -> bool:
@@ -64,7 +62,10 @@ def _check(condition: bool, message: str) -> None:
 
 
 def _id_in_range(value: Any, high: int, what: str, where: str) -> None:
-    _check(_is_int(value) and 0 < value <= high, f"{what} must be an integer in [1, {high}], {value!r} found ({where}).")
+    _check(
+        _is_int(value) and 0 < value <= high,
+        f"{what} must be an integer in [1, {high}], {value!r} found ({where}).",
+    )
 
 
 def _present(item: Any, where: str, *names: str) -> None:
@@ -103,7 +104,10 @@ def coco_check(coco: Any, kind: str, quota: Quota) -> None:
     for image in images:
         where = f"image id {image.get('id')!r}"
         _present(image, where, "id", "width", "height", "file_name")
-        _check("coco_url" in image or "absolute_url" in image, f'Neither "coco_url" nor "absolute_url" is present ({where}).')
+        _check(
+            "coco_url" in image or "absolute_url" in image,
+            f'Neither "coco_url" nor "absolute_url" is present ({where}).',
+        )
         for side in ("width", "height"):
             value = image[side]
             _check(
@@ -126,7 +130,9 @@ def coco_check(coco: Any, kind: str, quota: Quota) -> None:
 
     for annotation in annotations:
         _check(isinstance(annotation, dict), "Every annotation must be an object.")
-    _check(len({repr(a.get("id")) for a in annotations}) == len(annotations), "Duplicate annotation ids exist.")
+    _check(
+        len({repr(a.get("id")) for a in annotations}) == len(annotations), "Duplicate annotation ids exist."
+    )
     per_category: Counter[int] = Counter()
     for annotation in annotations:
         where = f"annotation id {annotation.get('id')!r}"
@@ -190,7 +196,9 @@ def coco_merge(files: list[tuple[str, dict[str, Any]]], kind: str) -> CocoDatase
         for image in sorted(coco["images"], key=lambda i: i["id"]):
             link = image.get("coco_url") or image.get("absolute_url")
             if not isinstance(link, str) or not link.strip():
-                raise CocoError(f'Image id {image["id"]} in {base} has no usable "coco_url" or "absolute_url".')
+                raise CocoError(
+                    f'Image id {image["id"]} in {base} has no usable "coco_url" or "absolute_url".'
+                )
             by_id[image["id"]] = CocoImage(urljoin(base, link.strip()), str(image["file_name"]))
             images.append(by_id[image["id"]])
         for annotation in sorted(coco["annotations"], key=lambda a: a["id"]):

@@ -86,8 +86,13 @@ def performance_json(trainer_kind: str, metrics: dict[str, Any]) -> dict[str, An
     per_class: dict[str, dict[str, Any]] = metrics.get("per_class") or {}
     performance: dict[str, Any] = dict.fromkeys(
         (
-            "accuracyTop1", "accuracyTop5", "averagePrecision", "calibrationECE",
-            "meanAveragePrecision30", "meanAveragePrecision50", "meanAveragePrecision75",
+            "accuracyTop1",
+            "accuracyTop5",
+            "averagePrecision",
+            "calibrationECE",
+            "meanAveragePrecision30",
+            "meanAveragePrecision50",
+            "meanAveragePrecision75",
         )
     )
     if trainer_kind == "classifier":
@@ -102,6 +107,9 @@ def performance_json(trainer_kind: str, metrics: dict[str, Any]) -> dict[str, An
         performance["meanAveragePrecision30"] = _round(metrics.get("map30"))
         performance["meanAveragePrecision50"] = _round(metrics.get("map50"))
         performance["meanAveragePrecision75"] = _round(metrics.get("map75"))
-        tags = {name: {"accuracy": None, "averagePrecision50": _round(row.get("ap50"))} for name, row in per_class.items()}
+        tags = {
+            name: {"accuracy": None, "averagePrecision50": _round(row.get("ap50"))}
+            for name, row in per_class.items()
+        }
     performance["tagPerformance"] = tags
     return performance

@@ -23,8 +23,9 @@ def store(request, settings, tmp_path):
         store = LocalBlobStore("storage", "ws", "exports")
     else:
         azurite = request.getfixturevalue("azurite")
-        store = AzureBlobStore.connect(auth="account_key", account_url=azurite, secret=AZURITE_KEY,
-                                       container=f"c{uuid.uuid4().hex[:12]}")
+        store = AzureBlobStore.connect(
+            auth="account_key", account_url=azurite, secret=AZURITE_KEY, container=f"c{uuid.uuid4().hex[:12]}"
+        )
     store.create_container()
     return store
 
@@ -70,8 +71,9 @@ def test_a_tampered_local_signature_is_refused(settings, tmp_path, live_server):
 
 
 def test_server_side_copy_in_azurite(azurite):
-    store = AzureBlobStore.connect(auth="account_key", account_url=azurite, secret=AZURITE_KEY,
-                                   container=f"c{uuid.uuid4().hex[:12]}")
+    store = AzureBlobStore.connect(
+        auth="account_key", account_url=azurite, secret=AZURITE_KEY, container=f"c{uuid.uuid4().hex[:12]}"
+    )
     store.create_container()
     store.put("src.jpg", b"source", "image/jpeg")
     assert store.start_copy("dst.jpg", store.signed_url("src.jpg")) == CopyStatus.SUCCESS

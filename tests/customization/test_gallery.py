@@ -47,14 +47,25 @@ def put_dataset(personas, folder: str, count: int = 27, make: Callable[[int], by
     images, annotations = [], []
     for n in range(1, count + 1):
         store.put(f"{folder}/img-{n}.png", make(n) if make else _png(), "image/png")
-        images.append({"id": n, "width": 200, "height": 150, "file_name": f"<b>pic</b>-{n}.png",
-                       "coco_url": store.url(f"{folder}/img-{n}.png")})
+        images.append(
+            {
+                "id": n,
+                "width": 200,
+                "height": 150,
+                "file_name": f"<b>pic</b>-{n}.png",
+                "coco_url": store.url(f"{folder}/img-{n}.png"),
+            }
+        )
         annotations.append({"id": len(annotations) + 1, "image_id": n, "category_id": 1, "bbox": list(BOX)})
         if n % 3 == 0:
-            annotations.append({"id": len(annotations) + 1, "image_id": n, "category_id": 2,
-                                "bbox": [0.05, 0.05, 0.1, 0.1]})
-    coco = {"images": images, "annotations": annotations,
-            "categories": [{"id": 1, "name": "ball"}, {"id": 2, "name": HOSTILE}]}
+            annotations.append(
+                {"id": len(annotations) + 1, "image_id": n, "category_id": 2, "bbox": [0.05, 0.05, 0.1, 0.1]}
+            )
+    coco = {
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": 1, "name": "ball"}, {"id": 2, "name": HOSTILE}],
+    }
     store.put(f"{folder}/train.json", json.dumps(coco).encode(), "application/json")
     return coco
 
@@ -72,7 +83,9 @@ def _page_url(personas, name: str = "gal-ds") -> str:
 
 
 def _thumb_urls(html: str) -> list[str]:
-    return [u.replace("&amp;", "&") for u in re.findall(r'<img src="([^"]+/gallery/\d+\.jpg\?v=[0-9a-f]+)"', html)]
+    return [
+        u.replace("&amp;", "&") for u in re.findall(r'<img src="([^"]+/gallery/\d+\.jpg\?v=[0-9a-f]+)"', html)
+    ]
 
 
 def _cache_folder(personas, name: str = "gal-ds") -> Path:
@@ -157,9 +170,16 @@ def test_outsiders_and_unknown_image_ids_get_404(client, dataset):
     login(client, dataset.bob)
     urls = _thumb_urls(client.get(_page_url(dataset)).content.decode())
     kwargs = {"ws_id": dataset.workspace.pk, "name": "gal-ds"}
-    assert client.get(reverse("customization:dataset_thumbnail", kwargs={**kwargs, "image_id": 999})).status_code == 404
-    assert client.get(reverse("customization:dataset_thumbnail", kwargs={**kwargs, "name": "nope", "image_id": 1})
-                      ).status_code == 404
+    assert (
+        client.get(reverse("customization:dataset_thumbnail", kwargs={**kwargs, "image_id": 999})).status_code
+        == 404
+    )
+    assert (
+        client.get(
+            reverse("customization:dataset_thumbnail", kwargs={**kwargs, "name": "nope", "image_id": 1})
+        ).status_code
+        == 404
+    )
     login(client, dataset.charlie)
     assert client.get(_page_url(dataset)).status_code == 404
     assert client.get(urls[0]).status_code == 404
@@ -169,8 +189,9 @@ def test_deleting_the_dataset_drops_its_cache(client, dataset):
     login(client, dataset.alice)
     client.get(_thumb_urls(client.get(_page_url(dataset)).content.decode())[0])
     assert _cache_folder(dataset).is_dir()
-    response = client.post(reverse("customization:dataset_delete", kwargs={"ws_id": dataset.workspace.pk,
-                                                                          "name": "gal-ds"}))
+    response = client.post(
+        reverse("customization:dataset_delete", kwargs={"ws_id": dataset.workspace.pk, "name": "gal-ds"})
+    )
     assert response.status_code == 302
     assert not _cache_folder(dataset).exists()
 
@@ -196,7 +217,10 @@ def test_an_expired_sas_is_named_as_the_reason(sandboxed):
     with pytest.raises(Unreadable, match="SAS token expired"):
         fetch(store.url("x/a.png"), Access(base, store.container_sas(expires_in=-5)), 10_000_000)
     # A URL outside the workspace's container never gets its SAS.
-    assert Access(base, "se=1&sig=s").url("http://127.0.0.1:9/elsewhere.png") == "http://127.0.0.1:9/elsewhere.png"
+    assert (
+        Access(base, "se=1&sig=s").url("http://127.0.0.1:9/elsewhere.png")
+        == "http://127.0.0.1:9/elsewhere.png"
+    )
 
 
 def test_a_classification_thumbnail_shows_its_label_in_the_class_colour(client, sandboxed, celery_worker):
@@ -205,9 +229,20 @@ def test_a_classification_thumbnail_shows_its_label_in_the_class_colour(client, 
     images = []
     for n in range(1, 5):
         store.put(f"cls/{n}.png", _png(), "image/png")
-        images.append({"id": n, "width": 200, "height": 150, "file_name": f"{n}.png", "coco_url": store.url(f"cls/{n}.png")})
-    coco = {"images": images, "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}],
-            "annotations": [{"id": n, "image_id": n, "category_id": 1 + n % 2} for n in range(1, 5)]}
+        images.append(
+            {
+                "id": n,
+                "width": 200,
+                "height": 150,
+                "file_name": f"{n}.png",
+                "coco_url": store.url(f"cls/{n}.png"),
+            }
+        )
+    coco = {
+        "images": images,
+        "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}],
+        "annotations": [{"id": n, "image_id": n, "category_id": 1 + n % 2} for n in range(1, 5)],
+    }
     store.put("cls/train.json", json.dumps(coco).encode(), "application/json")
     job = _register(sandboxed, "cls-ds", "cls/train.json", kind="imageClassification")
     assert job.status == Job.Status.SUCCEEDED, (job.error_message, job.result)

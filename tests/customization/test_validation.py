@@ -10,16 +10,27 @@ from customization.validation import CLASSIFICATION, DETECTION, check_sas_expiry
 
 
 def coco(kind=DETECTION, n_images=4, boxes=True):
-    images = [{"id": i, "width": 200, "height": 100, "file_name": f"images/{i}.jpg", "coco_url": f"http://x/{i}.jpg"}
-              for i in range(1, n_images + 1)]
+    images = [
+        {
+            "id": i,
+            "width": 200,
+            "height": 100,
+            "file_name": f"images/{i}.jpg",
+            "coco_url": f"http://x/{i}.jpg",
+        }
+        for i in range(1, n_images + 1)
+    ]
     annotations = []
     for i in range(1, n_images + 1):
         ann = {"id": i, "image_id": i, "category_id": 1 + i % 2}
         if boxes:
             ann["bbox"] = [0.1, 0.1, 0.5, 0.5]
         annotations.append(ann)
-    return {"images": images, "annotations": annotations,
-            "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}]}
+    return {
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": 1, "name": "cat"}, {"id": 2, "name": "dog"}],
+    }
 
 
 def codes(report):
@@ -62,8 +73,13 @@ def test_what_nobody_checks_for_classification():
     data["images"].append({"id": 7, "width": 64, "height": 64, "file_name": "u.jpg", "coco_url": "u"})
     data["categories"].append({"id": 3, "name": "Negative"})
     report = validate_coco(data, kind=CLASSIFICATION)
-    assert codes(report) == {"several_labels": 1, "bbox_on_classification": 1, "image_unannotated": 1,
-                             "negative_category": 1, "category_unused": 1}
+    assert codes(report) == {
+        "several_labels": 1,
+        "bbox_on_classification": 1,
+        "image_unannotated": 1,
+        "negative_category": 1,
+        "category_unused": 1,
+    }
     assert [g.code for g in report.errors] == ["several_labels"]
 
 
@@ -85,7 +101,9 @@ def test_repeats_are_grouped_with_a_bounded_list_of_places():
 
 
 def test_missing_lists_and_urls():
-    report = validate_coco({"images": [{"id": 1, "width": 50, "height": 50, "file_name": "a"}]}, kind=DETECTION)
+    report = validate_coco(
+        {"images": [{"id": 1, "width": 50, "height": 50, "file_name": "a"}]}, kind=DETECTION
+    )
     assert {"missing_annotations", "missing_categories", "image_url"} <= set(codes(report))
 
 

@@ -17,7 +17,9 @@ from workspaces.services import connection_update
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_check_connections_from_the_ui_then_find_filter_and_export_it(page: Page, live_server, tx_personas, celery_worker):
+def test_check_connections_from_the_ui_then_find_filter_and_export_it(
+    page: Page, live_server, tx_personas, celery_worker
+):
     connect_to_sandbox(tx_personas.workspace, live_server.url)
     page.goto(f"{live_server.url}/")
     shot(page, "01-login")
@@ -55,8 +57,13 @@ def test_check_connections_from_the_ui_then_find_filter_and_export_it(page: Page
 
 
 def test_live_progress_cancel_and_retry(page: Page, live_server, tx_personas, celery_worker):
-    job = job_start(workspace=tx_personas.workspace, actor=tx_personas.bob, kind="test_count",
-                    target="a long count", params={"steps": 300, "delay": 0.1})
+    job = job_start(
+        workspace=tx_personas.workspace,
+        actor=tx_personas.bob,
+        kind="test_count",
+        target="a long count",
+        params={"steps": 300, "delay": 0.1},
+    )
     log_in(page, live_server.url, "bob")
     page.goto(f"{live_server.url}/w/{tx_personas.workspace.pk}/jobs/{job.pk}/")
     expect(page.locator("#job-live")).to_have_attribute("data-status", "running")
@@ -82,8 +89,12 @@ def test_live_progress_cancel_and_retry(page: Page, live_server, tx_personas, ce
 
 
 def test_history_rows_update_live(page: Page, live_server, tx_personas, celery_worker):
-    job = job_start(workspace=tx_personas.workspace, actor=tx_personas.alice, kind="test_count",
-                    params={"steps": 20, "delay": 0.15})
+    job = job_start(
+        workspace=tx_personas.workspace,
+        actor=tx_personas.alice,
+        kind="test_count",
+        params={"steps": 20, "delay": 0.15},
+    )
     wait_for_job(job, lambda j: j.status == Job.Status.RUNNING)
     log_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/w/{tx_personas.workspace.pk}/jobs/")
@@ -92,10 +103,17 @@ def test_history_rows_update_live(page: Page, live_server, tx_personas, celery_w
     expect(row).to_have_attribute("data-status", "succeeded", timeout=20_000)  # no reload
 
 
-def test_a_failing_connection_is_explained_with_a_way_to_fix_it(page: Page, live_server, tx_personas, celery_worker):
+def test_a_failing_connection_is_explained_with_a_way_to_fix_it(
+    page: Page, live_server, tx_personas, celery_worker
+):
     connect_to_sandbox(tx_personas.workspace, live_server.url)
-    connection_update(workspace=tx_personas.workspace, kind="custom_vision", actor=None,
-                      endpoint=f"{live_server.url}/sandbox", secret="wrong-key")
+    connection_update(
+        workspace=tx_personas.workspace,
+        kind="custom_vision",
+        actor=None,
+        endpoint=f"{live_server.url}/sandbox",
+        secret="wrong-key",
+    )
     log_in(page, live_server.url, "alice")
     page.click("nav.mainnav >> text=Settings")
     shot(page, "08-settings")

@@ -15,13 +15,21 @@ from tests.sandbox_vision.test_diverged import BUDGET, _register
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_the_dashboard_shows_a_diverged_training(page: Page, live_server, tx_personas, vision, folder,  # noqa: F811
-                                                  celery_worker):
+def test_the_dashboard_shows_a_diverged_training(
+    page: Page,
+    live_server,
+    tx_personas,
+    vision,  # noqa: F811 (a fixture imported above)
+    folder,  # noqa: F811
+    celery_worker,
+):
     connect_to_sandbox(tx_personas.workspace, live_server.url)
     _register(vision, folder, "diverge-data")
     log_in(page, live_server.url, "bob")
 
-    page.goto(live_server.url + reverse("customization:model_train", kwargs={"ws_id": tx_personas.workspace.pk}))
+    page.goto(
+        live_server.url + reverse("customization:model_train", kwargs={"ws_id": tx_personas.workspace.pk})
+    )
     page.fill("#id_name", "diverge-dash")
     page.select_option("#id_kind", "Generic-Classifier")
     page.select_option("#id_dataset", "diverge-data")

@@ -33,8 +33,11 @@ def _faults_off() -> Iterator[None]:
 
 
 def _projects_api(base_url: str) -> requests.Response:
-    return requests.get(f"{base_url}/sandbox/customvision/v3.4-preview/training/projects",
-                        headers={"Training-Key": sandbox_key("customvision")}, timeout=10)
+    return requests.get(
+        f"{base_url}/sandbox/customvision/v3.4-preview/training/projects",
+        headers={"Training-Key": sandbox_key("customvision")},
+        timeout=10,
+    )
 
 
 def test_staff_set_and_clear_sandbox_faults_in_the_page(page: Page, live_server, transactional_db):
@@ -49,7 +52,9 @@ def test_staff_set_and_clear_sandbox_faults_in_the_page(page: Page, live_server,
     page.fill("#id_latency_ms", "20000")
     page.click("#faults-form button[type=submit]")
     expect(page.locator(".alert-error")).to_have_text("Nothing was changed: correct the fields marked below.")
-    expect(page.locator(".field.has-error")).to_contain_text("Enter a number of milliseconds from 0 to 10000.")
+    expect(page.locator(".field.has-error")).to_contain_text(
+        "Enter a number of milliseconds from 0 to 10000."
+    )
     assert not faults_get(fresh=True).active
 
     page.fill("#id_latency_ms", "150")
@@ -79,8 +84,13 @@ def test_staff_set_and_clear_sandbox_faults_in_the_page(page: Page, live_server,
 def test_a_wrong_key_and_an_unreachable_endpoint_are_explained(page: Page, live_server, tx_personas):
     ws = tx_personas.workspace
     connect_to_sandbox(ws, live_server.url)
-    connection_update(workspace=ws, kind="custom_vision", actor=None,
-                      endpoint=f"{live_server.url}/sandbox", secret="wrong-key")
+    connection_update(
+        workspace=ws,
+        kind="custom_vision",
+        actor=None,
+        endpoint=f"{live_server.url}/sandbox",
+        secret="wrong-key",
+    )
     log_in(page, live_server.url, "alice")
     page.click("nav.mainnav >> text=Projects")
     alert = page.locator(".alert-error")
@@ -88,23 +98,32 @@ def test_a_wrong_key_and_an_unreachable_endpoint_are_explained(page: Page, live_
     expect(page.locator("main")).to_contain_text("Connection settings")
     shot(page, "fail-01-wrong-key")
 
-    connection_update(workspace=ws, kind="custom_vision", actor=None,
-                      endpoint="http://127.0.0.1:9/sandbox", secret="k")
+    connection_update(
+        workspace=ws, kind="custom_vision", actor=None, endpoint="http://127.0.0.1:9/sandbox", secret="k"
+    )
     page.reload()
     expect(alert).to_contain_text("Cannot reach Custom Vision at http://127.0.0.1:9/sandbox")
     shot(page, "fail-02-unreachable")
 
 
-def test_an_invalid_coco_file_is_reported_and_not_registered(page: Page, live_server, tx_personas, celery_worker):
+def test_an_invalid_coco_file_is_reported_and_not_registered(
+    page: Page, live_server, tx_personas, celery_worker
+):
     ws = tx_personas.workspace
     connect_to_sandbox(ws, live_server.url)
     _, store = storage_for(ws)
     store.create_container()
-    coco = {"images": [{"id": 1, "width": 100, "height": 100, "file_name": "a.jpg", "coco_url": "http://x/a.jpg"},
-                       {"id": 3, "width": 5, "height": 5, "file_name": "b.jpg"}],
-            "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 50, 50]},
-                            {"id": 2, "image_id": 9, "category_id": 1, "bbox": [0.1, 0.1, 0.2, 0.2]}],
-            "categories": [{"id": 1, "name": "cat"}]}
+    coco = {
+        "images": [
+            {"id": 1, "width": 100, "height": 100, "file_name": "a.jpg", "coco_url": "http://x/a.jpg"},
+            {"id": 3, "width": 5, "height": 5, "file_name": "b.jpg"},
+        ],
+        "annotations": [
+            {"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 50, 50]},
+            {"id": 2, "image_id": 9, "category_id": 1, "bbox": [0.1, 0.1, 0.2, 0.2]},
+        ],
+        "categories": [{"id": 1, "name": "cat"}],
+    }
     store.put("bad/train.json", json.dumps(coco).encode(), "application/json")
 
     log_in(page, live_server.url, "bob")
@@ -136,20 +155,59 @@ def test_try_it_out_refuses_a_corrupt_or_tiny_image_and_keeps_the_choice(
     ws = tx_personas.workspace
     connect_to_sandbox(ws, live_server.url)
     built = detection_project(live_server.url, "Shapes")
-    export = wait_for_job(job_start(workspace=ws, actor=tx_personas.alice, kind="export_project", target="Shapes",
-                                    params={"project_id": built.project_id, "folder": "shapes/",
-                                            "flavours": ["vision"], "multilabel": "skip", "negative": "skip",
-                                            "existing": "overwrite"}), timeout=90)
+    export = wait_for_job(
+        job_start(
+            workspace=ws,
+            actor=tx_personas.alice,
+            kind="export_project",
+            target="Shapes",
+            params={
+                "project_id": built.project_id,
+                "folder": "shapes/",
+                "flavours": ["vision"],
+                "multilabel": "skip",
+                "negative": "skip",
+                "existing": "overwrite",
+            },
+        ),
+        timeout=90,
+    )
     assert export.status == Job.Status.SUCCEEDED, export.error_message
-    params = {"name": "shapes-ds", "kind": "imageObjectDetection", "purpose": "training", "source": "storage",
-              "path": "shapes/train.json", "url": "", "auth": "sas", "budget_hours": 0.01, "check": "none",
-              "export_job": ""}
-    registered = wait_for_job(job_start(workspace=ws, actor=tx_personas.alice, kind="register_dataset",
-                                        target="shapes-ds", params=params), timeout=90)
+    params = {
+        "name": "shapes-ds",
+        "kind": "imageObjectDetection",
+        "purpose": "training",
+        "source": "storage",
+        "path": "shapes/train.json",
+        "url": "",
+        "auth": "sas",
+        "budget_hours": 0.01,
+        "check": "none",
+        "export_job": "",
+    }
+    registered = wait_for_job(
+        job_start(
+            workspace=ws, actor=tx_personas.alice, kind="register_dataset", target="shapes-ds", params=params
+        ),
+        timeout=90,
+    )
     assert registered.status == Job.Status.SUCCEEDED, registered.error_message
-    train = wait_for_job(job_start(workspace=ws, actor=tx_personas.alice, kind="train_model", target="shapes-m",
-                                   params={"name": "shapes-m", "kind": "Generic-Detector", "dataset": "shapes-ds",
-                                           "eval_dataset": "", "budget_hours": 0.01}), timeout=300)
+    train = wait_for_job(
+        job_start(
+            workspace=ws,
+            actor=tx_personas.alice,
+            kind="train_model",
+            target="shapes-m",
+            params={
+                "name": "shapes-m",
+                "kind": "Generic-Detector",
+                "dataset": "shapes-ds",
+                "eval_dataset": "",
+                "budget_hours": 0.01,
+            },
+        ),
+        timeout=300,
+    )
     assert train.status == Job.Status.SUCCEEDED, train.error_message
 
     corrupt = tmp_path / "photo.jpg"

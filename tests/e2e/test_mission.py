@@ -61,9 +61,11 @@ def test_the_whole_mission(page: Page, live_server, tx_personas, celery_worker, 
         page.wait_for_function("document.querySelector('#prediction-image').complete")
         latencies.append(round(time.monotonic() - began, 2))
     (ARTIFACTS / "try-it-out-latency.txt").write_text(
-        f"upload to rendered boxes, seconds: first {latencies[0]}, second {latencies[1]}\n")
+        f"upload to rendered boxes, seconds: first {latencies[0]}, second {latencies[1]}\n"
+    )
     page.locator("#threshold").evaluate(
-        "el => { el.value = 5; el.dispatchEvent(new Event('input', {bubbles: true})); }")
+        "el => { el.value = 5; el.dispatchEvent(new Event('input', {bubbles: true})); }"
+    )
     expect(page.locator("#threshold-value")).to_have_text("5%")
     page.wait_for_timeout(500)
     shot(page, "34-try-it-out")

@@ -20,17 +20,28 @@ pytestmark = pytest.mark.django_db
 def jobs(personas):
     now = timezone.now()
     made = []
-    for i, (actor, status) in enumerate([
-        (personas.alice, Job.Status.SUCCEEDED), (personas.alice, Job.Status.FAILED),
-        (personas.bob, Job.Status.SUCCEEDED), (personas.bob, Job.Status.RUNNING),
-        (personas.bob, Job.Status.CANCELLED),
-    ]):
-        made.append(Job.objects.create(
-            workspace=personas.workspace, actor=actor, kind="check_connections", status=status,
-            target=f"target-{i}", created_at=now - timedelta(days=i),
-            started_at=now - timedelta(days=i), finished_at=now - timedelta(days=i) + timedelta(seconds=10 * i + 1),
-            error_code="boom" if status == Job.Status.FAILED else "",
-        ))
+    for i, (actor, status) in enumerate(
+        [
+            (personas.alice, Job.Status.SUCCEEDED),
+            (personas.alice, Job.Status.FAILED),
+            (personas.bob, Job.Status.SUCCEEDED),
+            (personas.bob, Job.Status.RUNNING),
+            (personas.bob, Job.Status.CANCELLED),
+        ]
+    ):
+        made.append(
+            Job.objects.create(
+                workspace=personas.workspace,
+                actor=actor,
+                kind="check_connections",
+                status=status,
+                target=f"target-{i}",
+                created_at=now - timedelta(days=i),
+                started_at=now - timedelta(days=i),
+                finished_at=now - timedelta(days=i) + timedelta(seconds=10 * i + 1),
+                error_code="boom" if status == Job.Status.FAILED else "",
+            )
+        )
     return made
 
 
@@ -62,7 +73,9 @@ def test_it_filters_by_status_person_and_dates(client, personas, jobs):
     assert {s: n for s, _, n in response.context["counts"]}["succeeded"] == 1  # counts follow the filters
     today = timezone.localdate()
     assert _rows(_history(client, personas, date_from=today - timedelta(days=1), date_to=today)) == [
-        "target-0", "target-1"]
+        "target-0",
+        "target-1",
+    ]
     assert _rows(_history(client, personas, kind="check_connections", status="failed")) == ["target-1"]
 
 
@@ -76,8 +89,17 @@ def test_it_sorts_by_duration_and_person(client, personas, jobs):
 
 def test_it_paginates(client, personas):
     login(client, personas.alice)
-    Job.objects.bulk_create([Job(workspace=personas.workspace, actor=personas.alice, kind="check_connections",
-                                 target=f"bulk-{i}") for i in range(30)])
+    Job.objects.bulk_create(
+        [
+            Job(
+                workspace=personas.workspace,
+                actor=personas.alice,
+                kind="check_connections",
+                target=f"bulk-{i}",
+            )
+            for i in range(30)
+        ]
+    )
     first = _history(client, personas)
     assert len(first.context["page"].object_list) == 25
     assert "1–25 of 30" in first.content.decode()
@@ -93,7 +115,9 @@ def test_bad_filters_are_explained_not_fatal(client, personas, jobs):
 
 def test_it_exports_the_filtered_list_as_csv(client, personas, jobs):
     login(client, personas.alice)
-    response = client.get(reverse("jobs:history_csv", kwargs={"ws_id": personas.workspace.pk}), {"person": "bob"})
+    response = client.get(
+        reverse("jobs:history_csv", kwargs={"ws_id": personas.workspace.pk}), {"person": "bob"}
+    )
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -108,7 +132,7 @@ def test_csv_cells_never_start_a_spreadsheet_formula(client, personas, jobs):
     response = client.get(reverse("jobs:history_csv", kwargs={"ws_id": personas.workspace.pk}))
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))}
     row = rows[str(jobs[0].pk)]
-    assert row["target"] == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert row["target"] == '\'=HYPERLINK("http://evil","x")'
     assert row["error_message"] == "'-1+2"
     assert rows[str(jobs[1].pk)]["target"] == "target-1"  # ordinary text untouched
 
@@ -140,8 +164,9 @@ def test_the_job_page_and_its_live_fragment(client, personas, jobs):
 
 
 def test_a_young_job_page_polls_faster(client, personas):
-    job = Job.objects.create(workspace=personas.workspace, actor=personas.alice, kind="predict",
-                             status=Job.Status.RUNNING)
+    job = Job.objects.create(
+        workspace=personas.workspace, actor=personas.alice, kind="predict", status=Job.Status.RUNNING
+    )
     login(client, personas.alice)
     url = reverse("jobs:detail", kwargs={"ws_id": personas.workspace.pk, "job_id": job.pk})
     assert 'hx-trigger="every 500ms' in client.get(url, headers={"HX-Request": "true"}).content.decode()
@@ -150,9 +175,15 @@ def test_a_young_job_page_polls_faster(client, personas):
 
 
 def test_error_detail_is_for_admins_only(client, personas):
-    job = Job.objects.create(workspace=personas.workspace, actor=personas.bob, kind="check_connections",
-                             status=Job.Status.FAILED, error_code="unexpected_error",
-                             error_message="The job stopped.", error_detail="Traceback: secret internals")
+    job = Job.objects.create(
+        workspace=personas.workspace,
+        actor=personas.bob,
+        kind="check_connections",
+        status=Job.Status.FAILED,
+        error_code="unexpected_error",
+        error_message="The job stopped.",
+        error_detail="Traceback: secret internals",
+    )
     url = reverse("jobs:detail", kwargs={"ws_id": personas.workspace.pk, "job_id": job.pk})
     login(client, personas.bob)
     page = client.get(url).content.decode()
@@ -185,8 +216,9 @@ def test_the_history_page_costs_the_same_queries_for_5_or_25_rows(client, person
     _history(client, personas)  # warm the session and content-type caches
     with CaptureQueriesContext(connection) as few:
         _history(client, personas)
-    Job.objects.bulk_create([Job(workspace=personas.workspace, actor=personas.bob, kind="check_connections")
-                             for _ in range(20)])
+    Job.objects.bulk_create(
+        [Job(workspace=personas.workspace, actor=personas.bob, kind="check_connections") for _ in range(20)]
+    )
     with CaptureQueriesContext(connection) as many:
         _history(client, personas)
     assert len(many) == len(few) <= 10

@@ -15,7 +15,9 @@ def vision_coco_problems(coco: dict, kind: str) -> list[str]:
     if [i["id"] for i in images] != list(range(1, n_img + 1)):
         problems.append("image ids are not dense 1..N")
     for image in images:
-        if not all(isinstance(image.get(k), int) for k in ("id", "width", "height")) or not image.get("file_name"):
+        if not all(isinstance(image.get(k), int) for k in ("id", "width", "height")) or not image.get(
+            "file_name"
+        ):
             problems.append(f"image {image.get('id')}: id/width/height/file_name")
         if "coco_url" not in image and "absolute_url" not in image:
             problems.append(f"image {image.get('id')}: no coco_url/absolute_url")
@@ -30,8 +32,14 @@ def vision_coco_problems(coco: dict, kind: str) -> list[str]:
             problems.append(f"annotation {a['id']}: dangling ids")
         if kind == "ObjectDetection":
             left, top, width, height = a["bbox"]
-            if not (0 <= left < 1 and 0 <= top < 1 and 0 < width <= 1 and 0 < height <= 1
-                    and left + width <= 1 + 1e-9 and top + height <= 1 + 1e-9):
+            if not (
+                0 <= left < 1
+                and 0 <= top < 1
+                and 0 < width <= 1
+                and 0 < height <= 1
+                and left + width <= 1 + 1e-9
+                and top + height <= 1 + 1e-9
+            ):
                 problems.append(f"annotation {a['id']}: bbox {a['bbox']} outside [0, 1]")
         elif "bbox" in a:
             problems.append(f"annotation {a['id']}: bbox on a classification annotation")

@@ -55,7 +55,12 @@ def classification_project(base_url: str, name: str = "Pets", per_class: int = 4
     dog = client.create_tag(project.id, "dog")
     client.create_tag(project.id, "bird")
     negative = client.create_tag(project.id, "Negative", type="Negative")
-    plan = [([cat.id], "cat")] * per_class + [([dog.id], "dog")] * per_class + [([negative.id], "Negative")] * 2 + [([], None)] * 2
+    plan = (
+        [([cat.id], "cat")] * per_class
+        + [([dog.id], "dog")] * per_class
+        + [([negative.id], "Negative")] * 2
+        + [([], None)] * 2
+    )
     built = Built(project.id, "Classification")
     for index, (tag_ids, tag_name) in enumerate(plan):
         data = picture(index, "PNG" if index == 0 else "JPEG")
@@ -79,7 +84,9 @@ def detection_project(base_url: str, name: str = "Shapes") -> Built:
         if index < 6:
             regions.append(Region(tag_id=ball.id, left=0.1, top=0.1, width=0.3, height=0.3))
             if index % 2:
-                regions.append(Region(tag_id=cube.id, left=0.6, top=0.5, width=0.45 if index == 1 else 0.3, height=0.3))
+                regions.append(
+                    Region(tag_id=cube.id, left=0.6, top=0.5, width=0.45 if index == 1 else 0.3, height=0.3)
+                )
         data = picture(100 + index, size=(120, 90))
         entry = ImageFileCreateEntry(name=f"d{index}", contents=data, regions=regions)
         summary = client.create_images_from_files(project.id, ImageFileCreateBatch(images=[entry]))

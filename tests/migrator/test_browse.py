@@ -39,10 +39,17 @@ def test_it_lists_projects_with_type_and_counts(client, sandboxed, live_server):
 def test_a_project_page_shows_tags_samples_and_warnings(client, sandboxed, live_server):
     built = classification_project(live_server.url, "Pets")
     login(client, sandboxed.bob)
-    url = reverse("migrator:project", kwargs={"ws_id": sandboxed.workspace.pk, "project_id": built.project_id})
+    url = reverse(
+        "migrator:project", kwargs={"ws_id": sandboxed.workspace.pk, "project_id": built.project_id}
+    )
     response = client.get(url)
     detail = response.context["detail"]
-    assert [(t.name, t.image_count) for t in detail.tags] == [("cat", 4), ("dog", 4), ("Negative", 2), ("bird", 0)]
+    assert [(t.name, t.image_count) for t in detail.tags] == [
+        ("cat", 4),
+        ("dog", 4),
+        ("Negative", 2),
+        ("bird", 0),
+    ]
     assert len(detail.samples) == 10
     warnings = " ".join(detail.warnings)
     assert "2 images carry the Negative tag" in warnings
@@ -54,36 +61,72 @@ def test_a_project_page_shows_tags_samples_and_warnings(client, sandboxed, live_
 def test_exporting_from_the_project_page_starts_a_job(client, sandboxed, live_server):
     built = classification_project(live_server.url, "Pets")
     login(client, sandboxed.bob)
-    url = reverse("migrator:project", kwargs={"ws_id": sandboxed.workspace.pk, "project_id": built.project_id})
-    response = client.post(url, {"folder": "out", "flavours": ["vision"], "multilabel": "first",
-                                 "negative": "category", "existing": "overwrite"})
+    url = reverse(
+        "migrator:project", kwargs={"ws_id": sandboxed.workspace.pk, "project_id": built.project_id}
+    )
+    response = client.post(
+        url,
+        {
+            "folder": "out",
+            "flavours": ["vision"],
+            "multilabel": "first",
+            "negative": "category",
+            "existing": "overwrite",
+        },
+    )
     job = Job.objects.get(kind="export_project")
-    assert response["Location"] == reverse("jobs:detail", kwargs={"ws_id": sandboxed.workspace.pk, "job_id": job.pk})
-    assert job.params == {"project_id": built.project_id, "project_name": "Pets", "folder": "out/",
-                          "flavours": ["vision"], "multilabel": "first", "negative": "category", "existing": "overwrite"}
+    assert response["Location"] == reverse(
+        "jobs:detail", kwargs={"ws_id": sandboxed.workspace.pk, "job_id": job.pk}
+    )
+    assert job.params == {
+        "project_id": built.project_id,
+        "project_name": "Pets",
+        "folder": "out/",
+        "flavours": ["vision"],
+        "multilabel": "first",
+        "negative": "category",
+        "existing": "overwrite",
+    }
     assert job.actor == sandboxed.bob
 
 
 def test_a_bad_folder_is_refused(client, sandboxed, live_server):
     built = classification_project(live_server.url, "Pets")
     login(client, sandboxed.alice)
-    url = reverse("migrator:project", kwargs={"ws_id": sandboxed.workspace.pk, "project_id": built.project_id})
-    response = client.post(url, {"folder": "../escape", "flavours": ["vision"], "multilabel": "skip",
-                                 "negative": "skip", "existing": "version"})
+    url = reverse(
+        "migrator:project", kwargs={"ws_id": sandboxed.workspace.pk, "project_id": built.project_id}
+    )
+    response = client.post(
+        url,
+        {
+            "folder": "../escape",
+            "flavours": ["vision"],
+            "multilabel": "skip",
+            "negative": "skip",
+            "existing": "version",
+        },
+    )
     assert "without .. or backslashes" in response.content.decode()
     assert not Job.objects.exists()
 
 
 def test_an_unknown_project_is_404(client, sandboxed):
     login(client, sandboxed.alice)
-    url = reverse("migrator:project", kwargs={"ws_id": sandboxed.workspace.pk,
-                                              "project_id": "00000000-0000-0000-0000-000000000001"})
+    url = reverse(
+        "migrator:project",
+        kwargs={"ws_id": sandboxed.workspace.pk, "project_id": "00000000-0000-0000-0000-000000000001"},
+    )
     assert client.get(url).status_code == 404
 
 
 def test_a_wrong_key_is_explained(client, sandboxed, live_server):
-    connection_update(workspace=sandboxed.workspace, kind="custom_vision", actor=None,
-                      endpoint=f"{live_server.url}/sandbox", secret="nope")
+    connection_update(
+        workspace=sandboxed.workspace,
+        kind="custom_vision",
+        actor=None,
+        endpoint=f"{live_server.url}/sandbox",
+        secret="nope",
+    )
     login(client, sandboxed.alice)
     page = client.get(_projects_url(sandboxed)).content.decode()
     assert "Custom Vision rejected the training key (401)" in page
@@ -91,8 +134,13 @@ def test_a_wrong_key_is_explained(client, sandboxed, live_server):
 
 
 def test_an_unreachable_endpoint_is_explained(client, sandboxed):
-    connection_update(workspace=sandboxed.workspace, kind="custom_vision", actor=None,
-                      endpoint="http://127.0.0.1:9/sandbox", secret="k")
+    connection_update(
+        workspace=sandboxed.workspace,
+        kind="custom_vision",
+        actor=None,
+        endpoint="http://127.0.0.1:9/sandbox",
+        secret="k",
+    )
     login(client, sandboxed.bob)
     page = client.get(_projects_url(sandboxed)).content.decode()
     assert "Cannot reach Custom Vision at http://127.0.0.1:9/sandbox" in page
@@ -108,4 +156,5 @@ def test_throttling_is_explained(client, sandboxed, live_server):
     finally:
         faults_clear()
     import re
+
     assert "Custom Vision answered HTTP 50" in page, re.findall(r"<strong>(.*?)</strong>", page)

@@ -16,8 +16,9 @@ CATS = [("t-cat", "cat"), ("t-dog", "dog")]
 
 def _write(flavour, kind, images):
     out = io.StringIO()
-    counts = write_coco(out, flavour=flavour, kind=kind, categories=CATS, images=images,
-                        folder="p_1/", description="test")
+    counts = write_coco(
+        out, flavour=flavour, kind=kind, categories=CATS, images=images, folder="p_1/", description="test"
+    )
     return json.loads(out.getvalue()), counts
 
 
@@ -36,20 +37,43 @@ def test_the_plan_applies_the_chosen_policies():
 
 def test_boxes_are_clamped_into_the_unit_square_and_counted():
     plan = Plan("ObjectDetection")
-    labels = plan.labels_for([["t-cat", 0.5, 0.5, 0.6, 0.2], ["t-dog", -0.1, 0.1, 0.3, 0.3],
-                              ["t-cat", 0.1, 0.1, 0.2, 0.2], ["t-dog", 1.2, 0.1, 0.1, 0.1]])
-    assert labels == [["t-cat", 0.5, 0.5, 0.5, 0.2], ["t-dog", 0.0, 0.1, 0.2, 0.3], ["t-cat", 0.1, 0.1, 0.2, 0.2]]
+    labels = plan.labels_for(
+        [
+            ["t-cat", 0.5, 0.5, 0.6, 0.2],
+            ["t-dog", -0.1, 0.1, 0.3, 0.3],
+            ["t-cat", 0.1, 0.1, 0.2, 0.2],
+            ["t-dog", 1.2, 0.1, 0.1, 0.1],
+        ]
+    )
+    assert labels == [
+        ["t-cat", 0.5, 0.5, 0.5, 0.2],
+        ["t-dog", 0.0, 0.1, 0.2, 0.3],
+        ["t-cat", 0.1, 0.1, 0.2, 0.2],
+    ]
     assert (plan.clamped_boxes, plan.dropped_boxes) == (2, 1)
 
 
 def test_vision_flavour_passes_the_checker_rules_for_detection():
-    images = [Image(200, 100, "p_1/images/a.jpg", "http://s/c/p_1/images/a.jpg", [["t-cat", 0.0, 0.0, 1.0, 1.0]]),
-              Image(300, 300, "p_1/images/b.png", "http://s/c/p_1/images/b.png",
-                    [["t-dog", 0.1, 0.2, 0.3, 0.4], ["t-cat", 0.5, 0.5, 0.5, 0.5]])]
+    images = [
+        Image(200, 100, "p_1/images/a.jpg", "http://s/c/p_1/images/a.jpg", [["t-cat", 0.0, 0.0, 1.0, 1.0]]),
+        Image(
+            300,
+            300,
+            "p_1/images/b.png",
+            "http://s/c/p_1/images/b.png",
+            [["t-dog", 0.1, 0.2, 0.3, 0.4], ["t-cat", 0.5, 0.5, 0.5, 0.5]],
+        ),
+    ]
     coco, counts = _write("vision", "ObjectDetection", images)
     assert vision_coco_problems(coco, "ObjectDetection") == []
-    assert coco["images"][1] == {"id": 2, "width": 300, "height": 300, "file_name": "p_1/images/b.png",
-                                 "coco_url": "http://s/c/p_1/images/b.png", "absolute_url": "http://s/c/p_1/images/b.png"}
+    assert coco["images"][1] == {
+        "id": 2,
+        "width": 300,
+        "height": 300,
+        "file_name": "p_1/images/b.png",
+        "coco_url": "http://s/c/p_1/images/b.png",
+        "absolute_url": "http://s/c/p_1/images/b.png",
+    }
     assert coco["annotations"][1] == {"id": 2, "image_id": 2, "category_id": 2, "bbox": [0.1, 0.2, 0.3, 0.4]}
     assert counts == {"cat": 2, "dog": 1}
 

@@ -23,9 +23,21 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _export(personas, project_id: str, folder: str, **params) -> Job:
-    job = job_start(workspace=personas.workspace, actor=personas.alice, kind="export_project", target="t",
-                    params={"project_id": project_id, "folder": folder, "flavours": ["vision", "standard"],
-                            "multilabel": "skip", "negative": "skip", "existing": "version", **params})
+    job = job_start(
+        workspace=personas.workspace,
+        actor=personas.alice,
+        kind="export_project",
+        target="t",
+        params={
+            "project_id": project_id,
+            "folder": folder,
+            "flavours": ["vision", "standard"],
+            "multilabel": "skip",
+            "negative": "skip",
+            "existing": "version",
+            **params,
+        },
+    )
     return wait_for_job(job, timeout=90)
 
 
@@ -97,7 +109,9 @@ def test_a_rerun_writes_a_new_version_and_copies_nothing_again(sandboxed, live_s
     assert third.result["files"]["vision"] == "v/train.json"
 
 
-def test_it_survives_faults_and_a_rate_limit_and_accounts_for_every_image(sandboxed, live_server, celery_worker):
+def test_it_survives_faults_and_a_rate_limit_and_accounts_for_every_image(
+    sandboxed, live_server, celery_worker
+):
     from sandbox.services.faults import faults_clear, faults_set
 
     built = classification_project(live_server.url)
@@ -119,9 +133,20 @@ def test_a_killed_export_resumes_on_retry_and_writes_the_same_files(sandboxed, l
     assert clean.status == Job.Status.SUCCEEDED
     faults_set(latency_ms=400)  # every call and image fetch: slow enough to kill it half way
     try:
-        job = job_start(workspace=sandboxed.workspace, actor=sandboxed.alice, kind="export_project", target="t",
-                        params={"project_id": built.project_id, "folder": "killed/", "flavours": ["vision", "standard"],
-                                "multilabel": "skip", "negative": "skip", "existing": "version"})
+        job = job_start(
+            workspace=sandboxed.workspace,
+            actor=sandboxed.alice,
+            kind="export_project",
+            target="t",
+            params={
+                "project_id": built.project_id,
+                "folder": "killed/",
+                "flavours": ["vision", "standard"],
+                "multilabel": "skip",
+                "negative": "skip",
+                "existing": "version",
+            },
+        )
         wait_for_job(job, lambda j: j.progress_done >= 3, timeout=60)
         celery_worker.kill()
     finally:
@@ -156,8 +181,13 @@ def test_expired_image_urls_are_fetched_again(sandboxed, live_server):
     from sandbox.storage import sandbox_store
 
     built = classification_project(live_server.url)
-    job = Job.objects.create(workspace=sandboxed.workspace, actor=sandboxed.alice, kind="export_project",
-                             status=Job.Status.RUNNING, params={"project_id": built.project_id, "folder": "x/"})
+    job = Job.objects.create(
+        workspace=sandboxed.workspace,
+        actor=sandboxed.alice,
+        kind="export_project",
+        status=Job.Status.RUNNING,
+        params={"project_id": built.project_id, "folder": "x/"},
+    )
     exporter = Exporter(job, JobContext(job))
     image_id = next(iter(built.originals))
     # The same blob signed with an expiry in the past: what a stale listing hands out.
@@ -170,8 +200,13 @@ def test_expired_image_urls_are_fetched_again(sandboxed, live_server):
 
 def test_a_wrong_training_key_fails_with_a_clear_error(sandboxed, live_server, celery_worker):
     built = classification_project(live_server.url)
-    connection_update(workspace=sandboxed.workspace, kind="custom_vision", actor=None,
-                      endpoint=f"{live_server.url}/sandbox", secret="wrong")
+    connection_update(
+        workspace=sandboxed.workspace,
+        kind="custom_vision",
+        actor=None,
+        endpoint=f"{live_server.url}/sandbox",
+        secret="wrong",
+    )
     job = _export(sandboxed, built.project_id, "nokey/")
     assert job.status == Job.Status.FAILED
     assert job.error_code == "cv_unauthorized"
@@ -180,9 +215,15 @@ def test_a_wrong_training_key_fails_with_a_clear_error(sandboxed, live_server, c
 
 def test_a_missing_container_fails_with_a_clear_error(sandboxed, live_server, celery_worker, azurite):
     built = classification_project(live_server.url)
-    connection_update(workspace=sandboxed.workspace, kind="storage", actor=None,
-                      storage_auth=Connection.StorageAuth.ACCOUNT_KEY, endpoint=azurite,
-                      secret=AZURITE_KEY, container="no-such-container")
+    connection_update(
+        workspace=sandboxed.workspace,
+        kind="storage",
+        actor=None,
+        storage_auth=Connection.StorageAuth.ACCOUNT_KEY,
+        endpoint=azurite,
+        secret=AZURITE_KEY,
+        container="no-such-container",
+    )
     job = _export(sandboxed, built.project_id, "x/")
     assert job.status == Job.Status.FAILED
     assert job.error_code == "container_not_found"
@@ -192,9 +233,15 @@ def test_a_missing_container_fails_with_a_clear_error(sandboxed, live_server, ce
 def test_it_exports_to_azurite(sandboxed, live_server, celery_worker, azurite):
     container = f"exp{uuid.uuid4().hex[:10]}"
     BlobServiceClient(azurite, credential=AZURITE_KEY).create_container(container)
-    connection_update(workspace=sandboxed.workspace, kind="storage", actor=None,
-                      storage_auth=Connection.StorageAuth.ACCOUNT_KEY, endpoint=azurite,
-                      secret=AZURITE_KEY, container=container)
+    connection_update(
+        workspace=sandboxed.workspace,
+        kind="storage",
+        actor=None,
+        storage_auth=Connection.StorageAuth.ACCOUNT_KEY,
+        endpoint=azurite,
+        secret=AZURITE_KEY,
+        container=container,
+    )
     built = detection_project(live_server.url)
     job = _export(sandboxed, built.project_id, "shapes/")
     assert job.status == Job.Status.SUCCEEDED, job.error_message

@@ -15,8 +15,9 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(100)
 
 @pytest.fixture
 def store(azurite):
-    store = AzureBlobStore.connect(auth="account_key", account_url=azurite, secret=AZURITE_KEY,
-                                   container=f"p{uuid.uuid4().hex[:12]}")
+    store = AzureBlobStore.connect(
+        auth="account_key", account_url=azurite, secret=AZURITE_KEY, container=f"p{uuid.uuid4().hex[:12]}"
+    )
     store.create_container()
     return store
 

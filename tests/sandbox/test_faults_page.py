@@ -110,15 +110,18 @@ def test_a_post_without_the_csrf_token_is_refused(staff):
     assert not faults_get(fresh=True).active
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("latency_ms", "10001", "Enter a number of milliseconds from 0 to 10000."),
-    ("latency_ms", "-1", "Enter a number of milliseconds from 0 to 10000."),
-    ("latency_ms", "fast", "Enter a number of milliseconds from 0 to 10000."),
-    ("tps_limit", "-0.5", "Enter 0 (no limit) or a positive number of requests per second."),
-    ("error_percent", "101", "Enter a percentage from 0 to 100."),
-    ("drop_percent", "-3", "Enter a percentage from 0 to 100."),
-    ("drop_percent", "", "Enter a percentage from 0 to 100."),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("latency_ms", "10001", "Enter a number of milliseconds from 0 to 10000."),
+        ("latency_ms", "-1", "Enter a number of milliseconds from 0 to 10000."),
+        ("latency_ms", "fast", "Enter a number of milliseconds from 0 to 10000."),
+        ("tps_limit", "-0.5", "Enter 0 (no limit) or a positive number of requests per second."),
+        ("error_percent", "101", "Enter a percentage from 0 to 100."),
+        ("drop_percent", "-3", "Enter a percentage from 0 to 100."),
+        ("drop_percent", "", "Enter a percentage from 0 to 100."),
+    ],
+)
 def test_bad_input_is_explained_and_changes_nothing(staff, field, value, message):
     faults_set(latency_ms=5)
     browser = login(Client(), staff)

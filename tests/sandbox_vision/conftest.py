@@ -72,7 +72,8 @@ class Vision:
 def vision_clients(url: str, key: str) -> Vision:
     multi = ResourceType.MULTI_SERVICE_RESOURCE
     return Vision(
-        url, key,
+        url,
+        key,
         DatasetClient(multi, None, url, key),
         TrainingClient(multi, None, url, key),
         EvaluationClient(multi, None, url, key),
@@ -138,8 +139,14 @@ class DatasetFolder:
         return self.store.signed_url(name, expires_in=3600) if signed else self.store.url(name)
 
     def coco(
-        self, folder: str, *, kind: str = "imageClassification", per_class: int = 8, signed: bool = False,
-        seed: int = 0, shapes: tuple[str, ...] = SHAPES,
+        self,
+        folder: str,
+        *,
+        kind: str = "imageClassification",
+        per_class: int = 8,
+        signed: bool = False,
+        seed: int = 0,
+        shapes: tuple[str, ...] = SHAPES,
     ) -> dict[str, Any]:
         """Write ``per_class`` pictures of each shape and return their COCO (not yet written)."""
         images: list[dict[str, Any]] = []
@@ -149,7 +156,15 @@ class DatasetFolder:
             data, box = shape_picture(shapes[shape_index], seed * 1000 + n)
             name = f"{folder}/images/{n + 1}.png"
             self.put_image(name, data)
-            images.append({"id": n + 1, "width": 96, "height": 96, "file_name": name, "coco_url": self.link(name, signed=signed)})
+            images.append(
+                {
+                    "id": n + 1,
+                    "width": 96,
+                    "height": 96,
+                    "file_name": name,
+                    "coco_url": self.link(name, signed=signed),
+                }
+            )
             annotation: dict[str, Any] = {"id": n + 1, "image_id": n + 1, "category_id": shape_index + 1}
             if kind == "imageObjectDetection":
                 annotation["bbox"] = [round(v, 4) for v in box]

@@ -31,8 +31,13 @@ def _error(exc: requests.HTTPError) -> tuple[int, str]:
 
 def test_it_registers_a_dataset_and_refuses_a_duplicate(vision, folder):
     uri = folder.put_coco("cats/train.json", folder.coco("cats"))
-    dataset = Dataset("cats-train", AnnotationKind.MULTICLASS_CLASSIFICATION, [uri], sas_auth(folder),
-                      custom_properties={"team": "blue"})
+    dataset = Dataset(
+        "cats-train",
+        AnnotationKind.MULTICLASS_CLASSIFICATION,
+        [uri],
+        sas_auth(folder),
+        custom_properties={"team": "blue"},
+    )
 
     registered = vision.datasets.register_dataset(dataset)
 
@@ -49,24 +54,39 @@ def test_it_registers_a_dataset_and_refuses_a_duplicate(vision, folder):
         vision.datasets.register_dataset(dataset)
     assert _error(exc.value) == (409, "DatasetAlreadyExists")
 
-    raw = requests.get(vision.api("datasets/cats-train"), params=vision.params, headers=vision.headers, timeout=10)
+    raw = requests.get(
+        vision.api("datasets/cats-train"), params=vision.params, headers=vision.headers, timeout=10
+    )
     body = raw.json()
     assert raw.status_code == 200
-    assert set(body) >= {"name", "annotationKind", "annotationFileUris", "authentication", "customProperties",
-                         "createdDateTime", "updatedDateTime", "eTag"}
+    assert set(body) >= {
+        "name",
+        "annotationKind",
+        "annotationFileUris",
+        "authentication",
+        "customProperties",
+        "createdDateTime",
+        "updatedDateTime",
+        "eTag",
+    }
     assert body["customProperties"] == {"team": "blue"}
     assert raw.headers["ETag"] == f'"{body["eTag"]}"'
     assert body["createdDateTime"].endswith("Z") and "T" in body["createdDateTime"]
 
 
 def test_camel_case_bodies_and_json_patch_content_type_work_too(vision, folder):
-    uri = folder.put_coco("d/train.json", folder.coco("d", kind="imageObjectDetection", per_class=2),
-                          signed=False)
+    uri = folder.put_coco(
+        "d/train.json", folder.coco("d", kind="imageObjectDetection", per_class=2), signed=False
+    )
     response = requests.put(
-        vision.api("datasets/boxes"), params={"api-version": "2023-02-01-preview"},
+        vision.api("datasets/boxes"),
+        params={"api-version": "2023-02-01-preview"},
         headers={**vision.headers, "Content-Type": "application/json-patch+json"},
-        json={"annotationKind": "imageObjectDetection", "annotationFileUris": [uri],
-              "authentication": {"kind": "sas", "sasToken": "?" + folder.sas}},
+        json={
+            "annotationKind": "imageObjectDetection",
+            "annotationFileUris": [uri],
+            "authentication": {"kind": "sas", "sasToken": "?" + folder.sas},
+        },
         timeout=10,
     )
     assert response.status_code == 201, response.text
@@ -77,13 +97,17 @@ def test_camel_case_bodies_and_json_patch_content_type_work_too(vision, folder):
 def test_managed_identity_reads_anonymously(vision, folder):
     # Signed links need no credentials, like a public container: managedIdentity works.
     uri = folder.put_coco("pub/train.json", folder.coco("pub", signed=True), signed=True)
-    registered = vision.datasets.register_dataset(Dataset("public", AnnotationKind.MULTICLASS_CLASSIFICATION, [uri]))
+    registered = vision.datasets.register_dataset(
+        Dataset("public", AnnotationKind.MULTICLASS_CLASSIFICATION, [uri])
+    )
     assert registered.authentication.kind == AuthenticationKind.MI
 
     # A private container without a SAS answers 403, which registration reports.
     private = folder.put_coco("priv/train.json", folder.coco("priv"))
     with pytest.raises(requests.HTTPError) as exc:
-        vision.datasets.register_dataset(Dataset("private", AnnotationKind.MULTICLASS_CLASSIFICATION, [private]))
+        vision.datasets.register_dataset(
+            Dataset("private", AnnotationKind.MULTICLASS_CLASSIFICATION, [private])
+        )
     assert _error(exc.value) == (400, "DatasetInvalidAnnotationUri")
     assert "403" in exc.value.response.json()["error"]["message"]
     assert folder.sas not in exc.value.response.text
@@ -91,10 +115,16 @@ def test_managed_identity_reads_anonymously(vision, folder):
 
 @pytest.mark.parametrize(
     "uri",
-    ["http://127.0.0.1:9/nothing-listens-here.json", "{live}/blobs/storage/missing/train.json", "ftp://example/x.json"],
+    [
+        "http://127.0.0.1:9/nothing-listens-here.json",
+        "{live}/blobs/storage/missing/train.json",
+        "ftp://example/x.json",
+    ],
 )
 def test_an_unreadable_annotation_uri_is_refused(vision, folder, uri):
-    dataset = Dataset("broken", AnnotationKind.MULTICLASS_CLASSIFICATION, [uri.format(live=vision.url)], sas_auth(folder))
+    dataset = Dataset(
+        "broken", AnnotationKind.MULTICLASS_CLASSIFICATION, [uri.format(live=vision.url)], sas_auth(folder)
+    )
     with pytest.raises(requests.HTTPError) as exc:
         vision.datasets.register_dataset(dataset)
     assert _error(exc.value) == (400, "DatasetInvalidAnnotationUri")
@@ -158,25 +188,46 @@ def test_bad_requests_are_refused(vision, folder):
     uri = folder.put_coco("x/train.json", folder.coco("x", per_class=2))
 
     def put(name: str, body: dict, **headers: str) -> requests.Response:
-        return requests.put(vision.api(f"datasets/{name}"), params=vision.params,
-                            headers={**vision.headers, **headers}, json=body, timeout=10)
+        return requests.put(
+            vision.api(f"datasets/{name}"),
+            params=vision.params,
+            headers={**vision.headers, **headers},
+            json=body,
+            timeout=10,
+        )
 
-    good = {"annotationKind": "imageClassification", "annotationFileUris": [uri],
-            "authentication": {"kind": "sas", "sasToken": folder.sas}}
+    good = {
+        "annotationKind": "imageClassification",
+        "annotationFileUris": [uri],
+        "authentication": {"kind": "sas", "sasToken": folder.sas},
+    }
     assert put("-starts-with-dash", good).json()["error"]["code"] == "InvalidArgument"
     assert put("ok", {**good, "annotationKind": "productRecognition"}).status_code == 400
     assert put("ok", {**good, "annotationFileUris": []}).status_code == 400
     assert put("ok", {**good, "authentication": {"kind": "none"}}).status_code == 400
     assert put("ok", {**good, "authentication": {"kind": "sas"}}).status_code == 400
-    wrong_type = requests.put(vision.api("datasets/ok"), params=vision.params, data=b"x",
-                              headers={**vision.headers, "Content-Type": "text/plain"}, timeout=10)
+    wrong_type = requests.put(
+        vision.api("datasets/ok"),
+        params=vision.params,
+        data=b"x",
+        headers={**vision.headers, "Content-Type": "text/plain"},
+        timeout=10,
+    )
     assert wrong_type.status_code == 415
-    old = requests.get(vision.api("datasets"), params={"api-version": "2022-10-12-preview"}, headers=vision.headers,
-                       timeout=10)
+    old = requests.get(
+        vision.api("datasets"),
+        params={"api-version": "2022-10-12-preview"},
+        headers=vision.headers,
+        timeout=10,
+    )
     assert old.status_code == 400 and old.json()["error"]["innererror"]["code"] == "UnsupportedApiVersion"
-    missing = requests.get(vision.api("datasets/nope"), params=vision.params, headers=vision.headers, timeout=10)
+    missing = requests.get(
+        vision.api("datasets/nope"), params=vision.params, headers=vision.headers, timeout=10
+    )
     assert (missing.status_code, missing.headers["x-ms-error-code"]) == (404, "DatasetNotFound")
-    unknown = requests.get(vision.api("nothing/here"), params=vision.params, headers=vision.headers, timeout=10)
+    unknown = requests.get(
+        vision.api("nothing/here"), params=vision.params, headers=vision.headers, timeout=10
+    )
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "404"
     assert not VisionDataset.objects.exists()
 
@@ -192,26 +243,40 @@ def test_a_wrong_key_gets_401(vision, folder):
 def test_update_changes_the_etag_and_honours_if_match(vision, folder):
     first = folder.put_coco("v1/train.json", folder.coco("v1", per_class=2))
     second = folder.put_coco("v2/train.json", folder.coco("v2", per_class=3, seed=1))
-    vision.datasets.register_dataset(Dataset("evolving", AnnotationKind.MULTICLASS_CLASSIFICATION, [first], sas_auth(folder)))
-    before = requests.get(vision.api("datasets/evolving"), params=vision.params, headers=vision.headers, timeout=10).json()
+    vision.datasets.register_dataset(
+        Dataset("evolving", AnnotationKind.MULTICLASS_CLASSIFICATION, [first], sas_auth(folder))
+    )
+    before = requests.get(
+        vision.api("datasets/evolving"), params=vision.params, headers=vision.headers, timeout=10
+    ).json()
 
     updated = vision.datasets.update_dataset(
-        Dataset("evolving", AnnotationKind.MULTICLASS_CLASSIFICATION, [first, second], sas_auth(folder),
-                custom_properties={"v": "2"})
+        Dataset(
+            "evolving",
+            AnnotationKind.MULTICLASS_CLASSIFICATION,
+            [first, second],
+            sas_auth(folder),
+            custom_properties={"v": "2"},
+        )
     )
 
     assert updated.annotation_file_uris == [first, second]
-    after = requests.get(vision.api("datasets/evolving"), params=vision.params, headers=vision.headers, timeout=10).json()
+    after = requests.get(
+        vision.api("datasets/evolving"), params=vision.params, headers=vision.headers, timeout=10
+    ).json()
     assert after["eTag"] != before["eTag"]
     assert after["updatedDateTime"] >= before["updatedDateTime"]
     assert after["customProperties"] == {"v": "2"}
     assert VisionDataset.objects.get(name="evolving").image_count == 4 + 6
 
     def patch(etag: str) -> requests.Response:
-        return requests.patch(vision.api("datasets/evolving"), params=vision.params, timeout=10,
-                              headers={**vision.headers, "If-Match": etag,
-                                       "Content-Type": "application/merge-patch+json"},
-                              json={"customProperties": {"v": "3"}})
+        return requests.patch(
+            vision.api("datasets/evolving"),
+            params=vision.params,
+            timeout=10,
+            headers={**vision.headers, "If-Match": etag, "Content-Type": "application/merge-patch+json"},
+            json={"customProperties": {"v": "3"}},
+        )
 
     stale = patch(f'"{before["eTag"]}"')
     assert (stale.status_code, stale.headers["x-ms-error-code"]) == (412, "PreconditionFailed")
@@ -220,7 +285,9 @@ def test_update_changes_the_etag_and_honours_if_match(vision, folder):
     assert fresh.json()["annotationFileUris"] == [first, second]  # a merge: the rest is kept
 
     with pytest.raises(requests.HTTPError) as exc:
-        vision.datasets.update_dataset(Dataset("never-registered", AnnotationKind.MULTICLASS_CLASSIFICATION, [first]))
+        vision.datasets.update_dataset(
+            Dataset("never-registered", AnnotationKind.MULTICLASS_CLASSIFICATION, [first])
+        )
     assert _error(exc.value) == (404, "DatasetNotFound")
 
 
@@ -228,7 +295,9 @@ def test_lists_page_with_skip_top_and_next_link(vision, folder):
     uri = folder.put_coco("p/train.json", folder.coco("p", per_class=2))
     names = [f"page-{n:02d}" for n in range(5)]
     for name in names:
-        vision.datasets.register_dataset(Dataset(name, AnnotationKind.MULTICLASS_CLASSIFICATION, [uri], sas_auth(folder)))
+        vision.datasets.register_dataset(
+            Dataset(name, AnnotationKind.MULTICLASS_CLASSIFICATION, [uri], sas_auth(folder))
+        )
 
     seen: list[str] = []
     url: str | None = vision.api("datasets")
@@ -240,10 +309,13 @@ def test_lists_page_with_skip_top_and_next_link(vision, folder):
         url, params, pages = page.get("nextLink"), None, pages + 1
     assert seen == names and pages == 3
 
-    everything = requests.get(vision.api("datasets"), params=vision.params, headers=vision.headers, timeout=10).json()
+    everything = requests.get(
+        vision.api("datasets"), params=vision.params, headers=vision.headers, timeout=10
+    ).json()
     assert [d["name"] for d in everything["value"]] == names and "nextLink" not in everything
-    too_many = requests.get(vision.api("datasets"), params={**vision.params, "top": "31"}, headers=vision.headers,
-                            timeout=10)
+    too_many = requests.get(
+        vision.api("datasets"), params={**vision.params, "top": "31"}, headers=vision.headers, timeout=10
+    )
     assert too_many.status_code == 400
 
     vision.datasets.delete_dataset("page-00")
@@ -251,8 +323,12 @@ def test_lists_page_with_skip_top_and_next_link(vision, folder):
         vision.datasets.query_dataset("page-00")
     assert _error(exc.value) == (404, "DatasetNotFound")
     # The double slash the samples' EvaluationClient sends works on every path.
-    double = requests.get(f"{vision.url}/computervision//datasets//page-01", params=vision.params,
-                          headers=vision.headers, timeout=10)
+    double = requests.get(
+        f"{vision.url}/computervision//datasets//page-01",
+        params=vision.params,
+        headers=vision.headers,
+        timeout=10,
+    )
     assert double.status_code == 200 and double.json()["name"] == "page-01"
 
 
@@ -265,19 +341,38 @@ def test_a_sas_dataset_in_azurite(vision, azurite):
     for n in range(4):
         data, _ = shape_picture(("circle", "square")[n % 2], n)
         container.upload_blob(f"images/{n}.png", data, overwrite=True)
-        images.append({"id": n + 1, "width": 96, "height": 96, "file_name": f"images/{n}.png",
-                       "coco_url": f"{azurite}/vision-datasets-test/images/{n}.png"})
+        images.append(
+            {
+                "id": n + 1,
+                "width": 96,
+                "height": 96,
+                "file_name": f"images/{n}.png",
+                "coco_url": f"{azurite}/vision-datasets-test/images/{n}.png",
+            }
+        )
         annotations.append({"id": n + 1, "image_id": n + 1, "category_id": n % 2 + 1})
-    coco = {"images": images, "annotations": annotations,
-            "categories": [{"id": 1, "name": "circle"}, {"id": 2, "name": "square"}]}
+    coco = {
+        "images": images,
+        "annotations": annotations,
+        "categories": [{"id": 1, "name": "circle"}, {"id": 2, "name": "square"}],
+    }
     container.upload_blob("train.json", json.dumps(coco).encode(), overwrite=True)
-    sas = generate_container_sas(AZURITE_ACCOUNT, "vision-datasets-test", account_key=AZURITE_KEY,
-                                 permission=ContainerSasPermissions(read=True, list=True),
-                                 expiry=datetime.now(UTC) + timedelta(hours=1))
+    sas = generate_container_sas(
+        AZURITE_ACCOUNT,
+        "vision-datasets-test",
+        account_key=AZURITE_KEY,
+        permission=ContainerSasPermissions(read=True, list=True),
+        expiry=datetime.now(UTC) + timedelta(hours=1),
+    )
     uri = f"{azurite}/vision-datasets-test/train.json"
 
     registered = vision.datasets.register_dataset(
-        Dataset("in-azurite", AnnotationKind.MULTICLASS_CLASSIFICATION, [uri], Authentication(AuthenticationKind.SAS, sas))
+        Dataset(
+            "in-azurite",
+            AnnotationKind.MULTICLASS_CLASSIFICATION,
+            [uri],
+            Authentication(AuthenticationKind.SAS, sas),
+        )
     )
     assert registered.name == "in-azurite"
     assert VisionDataset.objects.get(name="in-azurite").image_count == 4
@@ -294,4 +389,9 @@ def test_fault_injection_applies_to_every_vision_path(vision):
         assert response.status_code in (500, 503)
         assert response.headers["x-ms-error-code"] == response.json()["error"]["code"]
     faults_set(error_rate=0)
-    assert requests.get(vision.api("models"), params=vision.params, headers=vision.headers, timeout=10).status_code == 200
+    assert (
+        requests.get(
+            vision.api("models"), params=vision.params, headers=vision.headers, timeout=10
+        ).status_code
+        == 200
+    )

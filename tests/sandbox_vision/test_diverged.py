@@ -31,16 +31,22 @@ def _register(vision, folder, name: str) -> None:
 
 
 def test_prefixes_change_the_trainer_config_of_matching_models_only(settings):
-    settings.SANDBOX_TRAINER_CONFIG = json.dumps({
-        "min_steps": 1, "lr": 0.01,
-        "byModelNamePrefix": {"diverge-": {"lr": 1e12}, "diverge-slow-": {"batch_size": 2}},
-    })
+    settings.SANDBOX_TRAINER_CONFIG = json.dumps(
+        {
+            "min_steps": 1,
+            "lr": 0.01,
+            "byModelNamePrefix": {"diverge-": {"lr": 1e12}, "diverge-slow-": {"batch_size": 2}},
+        }
+    )
     assert trainer_changes("shapes") == ({"min_steps": 1, "lr": 0.01}, "SANDBOX_TRAINER_CONFIG")
     changes, lr_from = trainer_changes("diverge-ic")
     assert changes == {"min_steps": 1, "lr": 1e12}
     assert lr_from == "SANDBOX_TRAINER_CONFIG's byModelNamePrefix entry 'diverge-'"
     # The longest matching prefix wins, on top of the other changes; it sets no lr here.
-    assert trainer_changes("diverge-slow-1") == ({"min_steps": 1, "lr": 0.01, "batch_size": 2}, "SANDBOX_TRAINER_CONFIG")
+    assert trainer_changes("diverge-slow-1") == (
+        {"min_steps": 1, "lr": 0.01, "batch_size": 2},
+        "SANDBOX_TRAINER_CONFIG",
+    )
     assert trainer_changes("x-diverge-") == ({"min_steps": 1, "lr": 0.01}, "SANDBOX_TRAINER_CONFIG")
     settings.SANDBOX_TRAINER_CONFIG = '{"byModelNamePrefix": {"diverge-": 5}}'
     with pytest.raises(ValueError, match="byModelNamePrefix"):
@@ -50,7 +56,9 @@ def test_prefixes_change_the_trainer_config_of_matching_models_only(settings):
 @pytest.mark.django_db(transaction=True)
 def test_a_diverging_training_fails_with_code_diverged(vision, folder, celery_worker):
     _register(vision, folder, "diverge-data")
-    vision.training.train_model(Model("diverge-ic", TrainingParameters("diverge-data", BUDGET, ModelKind.GENERIC_IC)))
+    vision.training.train_model(
+        Model("diverge-ic", TrainingParameters("diverge-data", BUDGET, ModelKind.GENERIC_IC))
+    )
 
     model = wait_model(vision, "diverge-ic", {"succeeded", "failed", "cancelled"})
 
@@ -60,7 +68,9 @@ def test_a_diverging_training_fails_with_code_diverged(vision, folder, celery_wo
     assert message.startswith("Training diverged at step ")
     assert "the loss became inf" in message or "the loss became nan" in message
     # What to do, and where the bad learning rate comes from.
-    assert "This model's learning rate (1e+12) comes from SANDBOX_TRAINER_CONFIG's byModelNamePrefix entry " \
-           "'diverge-': lower it there and train again." in message
+    assert (
+        "This model's learning rate (1e+12) comes from SANDBOX_TRAINER_CONFIG's byModelNamePrefix entry "
+        "'diverge-': lower it there and train again." in message
+    )
     assert 0 < model.training_cost_in_minutes <= BUDGET * 60
     assert model.model_performance is None

@@ -18,8 +18,13 @@ Status = VisionModel.Status
 def _model(status: str, *, heartbeat_age: float | None = None, cancel: bool = False) -> VisionModel:
     beat = None if heartbeat_age is None else timezone.now() - timedelta(seconds=heartbeat_age)
     return VisionModel.objects.create(
-        name=f"m-{VisionModel.objects.count()}", status=status, model_kind="Generic-Classifier",
-        training_dataset_name="d", time_budget_hours=1, heartbeat=beat, cancel_requested=cancel,
+        name=f"m-{VisionModel.objects.count()}",
+        status=status,
+        model_kind="Generic-Classifier",
+        training_dataset_name="d",
+        time_budget_hours=1,
+        heartbeat=beat,
+        cancel_requested=cancel,
     )
 
 

@@ -27,18 +27,27 @@ from tests.sandbox_vision.conftest import jpeg, sas_auth, shape_picture, wait_ev
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _register(vision, folder, name: str, *, kind: str = "imageClassification", per_class: int = 8, seed: int = 0) -> None:
+def _register(
+    vision, folder, name: str, *, kind: str = "imageClassification", per_class: int = 8, seed: int = 0
+) -> None:
     uri = folder.put_coco(f"{name}/coco.json", folder.coco(name, kind=kind, per_class=per_class, seed=seed))
     vision.datasets.register_dataset(Dataset(name, kind, [uri], sas_auth(folder)))
 
 
 def _raw_model(vision, name: str) -> dict:
-    return requests.get(vision.api(f"models/{name}"), params=vision.params, headers=vision.headers, timeout=10).json()
+    return requests.get(
+        vision.api(f"models/{name}"), params=vision.params, headers=vision.headers, timeout=10
+    ).json()
 
 
 def _analyze(vision, model: str, **kwargs) -> requests.Response:
-    return requests.post(vision.api("imageanalysis:analyze"), params={**vision.params, "model-name": model},
-                         headers={**vision.headers, **kwargs.pop("headers", {})}, timeout=30, **kwargs)
+    return requests.post(
+        vision.api("imageanalysis:analyze"),
+        params={**vision.params, "model-name": model},
+        headers={**vision.headers, **kwargs.pop("headers", {})},
+        timeout=30,
+        **kwargs,
+    )
 
 
 def test_it_trains_a_classifier_then_evaluates_and_predicts_with_it(vision, folder, celery_worker):
@@ -51,16 +60,28 @@ def test_it_trains_a_classifier_then_evaluates_and_predicts_with_it(vision, fold
     )
     assert started.status in (ModelStatus.NOT_STARTED, ModelStatus.TRAINING)
     with pytest.raises(requests.HTTPError) as exc:
-        vision.training.train_model(Model("shapes-ic", TrainingParameters("shapes-train", budget, ModelKind.GENERIC_IC)))
-    assert (exc.value.response.status_code, exc.value.response.headers["x-ms-error-code"]) == (409, "ModelAlreadyExists")
+        vision.training.train_model(
+            Model("shapes-ic", TrainingParameters("shapes-train", budget, ModelKind.GENERIC_IC))
+        )
+    assert (exc.value.response.status_code, exc.value.response.headers["x-ms-error-code"]) == (
+        409,
+        "ModelAlreadyExists",
+    )
 
     model = wait_model(vision, "shapes-ic", {"succeeded", "failed", "cancelled"})
     assert model.status == ModelStatus.SUCCEEDED, model.error
     assert 0 < model.training_cost_in_minutes <= budget * 60
     performance = model.model_performance
-    assert set(performance) >= {"accuracyTop1", "accuracyTop5", "averagePrecision", "calibrationECE",
-                                "meanAveragePrecision30", "meanAveragePrecision50", "meanAveragePrecision75",
-                                "tagPerformance"}
+    assert set(performance) >= {
+        "accuracyTop1",
+        "accuracyTop5",
+        "averagePrecision",
+        "calibrationECE",
+        "meanAveragePrecision30",
+        "meanAveragePrecision50",
+        "meanAveragePrecision75",
+        "tagPerformance",
+    }
     assert 0 <= performance["averagePrecision"] <= 1 and 0 <= performance["accuracyTop1"] <= 1
     assert performance["accuracyTop5"] is None  # 2 classes: top-5 means nothing
     assert set(performance["tagPerformance"]) == {"circle", "square"}
@@ -79,8 +100,9 @@ def test_it_trains_a_classifier_then_evaluates_and_predicts_with_it(vision, fold
     with pytest.raises(requests.HTTPError) as exc:
         vision.training.evaluate_model(Evaluation("eval-1", "shapes-ic", "shapes-test"))
     assert exc.value.response.status_code == 409
-    listed = requests.get(vision.api("models/shapes-ic/evaluations"), params=vision.params, headers=vision.headers,
-                          timeout=10).json()
+    listed = requests.get(
+        vision.api("models/shapes-ic/evaluations"), params=vision.params, headers=vision.headers, timeout=10
+    ).json()
     assert [e["name"] for e in listed["value"]] == ["eval-1"]
 
     # Predict with the samples' PredictionClient (raw bytes, no features), and with a URL.
@@ -97,16 +119,23 @@ def test_it_trains_a_classifier_then_evaluates_and_predicts_with_it(vision, fold
     assert by_url.status_code == 200 and by_url.json()["customModelResult"]["tagsResult"]["values"] == tags
 
     # The image checks of Image Analysis 4.0.
-    for body, inner in [(b"not an image", "InvalidImageFormat"), (jpeg((40, 40)), "InvalidImageSize"),
-                        (b"\xff" * (6 * 1024 * 1024 + 1), "InvalidImageSize")]:
-        refused = _analyze(vision, "shapes-ic", data=body, headers={"Content-Type": "application/octet-stream"})
+    for body, inner in [
+        (b"not an image", "InvalidImageFormat"),
+        (jpeg((40, 40)), "InvalidImageSize"),
+        (b"\xff" * (6 * 1024 * 1024 + 1), "InvalidImageSize"),
+    ]:
+        refused = _analyze(
+            vision, "shapes-ic", data=body, headers={"Content-Type": "application/octet-stream"}
+        )
         assert refused.status_code == 400
         assert refused.json()["error"]["innererror"]["code"] == inner
     dead_link = _analyze(vision, "shapes-ic", json={"url": "http://127.0.0.1:9/x.png"})
     assert dead_link.json()["error"]["innererror"]["code"] == "InvalidImageUrl"
     assert _analyze(vision, "nope", data=picture, headers={"Content-Type": "image/png"}).status_code == 404
 
-    listed = requests.get(vision.api("models"), params=vision.params, headers=vision.headers, timeout=10).json()
+    listed = requests.get(
+        vision.api("models"), params=vision.params, headers=vision.headers, timeout=10
+    ).json()
     assert [m["name"] for m in listed["value"]] == ["shapes-ic"] and "nextLink" not in listed
 
     # Deleting a finished model removes its file, its evaluations, and its predictions.
@@ -116,8 +145,13 @@ def test_it_trains_a_classifier_then_evaluates_and_predicts_with_it(vision, fold
     assert not folder_path.exists()
     with pytest.raises(requests.HTTPError) as exc:
         vision.training.query_model("shapes-ic")
-    assert (exc.value.response.status_code, exc.value.response.headers["x-ms-error-code"]) == (404, "ModelNotFound")
-    assert _analyze(vision, "shapes-ic", data=picture, headers={"Content-Type": "image/png"}).status_code == 404
+    assert (exc.value.response.status_code, exc.value.response.headers["x-ms-error-code"]) == (
+        404,
+        "ModelNotFound",
+    )
+    assert (
+        _analyze(vision, "shapes-ic", data=picture, headers={"Content-Type": "image/png"}).status_code == 404
+    )
 
 
 def test_it_trains_a_detector_evaluated_on_a_test_dataset(vision, folder, celery_worker):
@@ -126,9 +160,13 @@ def test_it_trains_a_detector_evaluated_on_a_test_dataset(vision, folder, celery
     _register(vision, folder, "labels-only", per_class=3)
     budget = 0.004  # 14.4 s
 
-    vision.training.train_model(Model(
-        "shapes-od", TrainingParameters("boxes-train", budget, ModelKind.GENERIC_OD), EvaluationParameters("boxes-test")
-    ))
+    vision.training.train_model(
+        Model(
+            "shapes-od",
+            TrainingParameters("boxes-train", budget, ModelKind.GENERIC_OD),
+            EvaluationParameters("boxes-test"),
+        )
+    )
     model = wait_model(vision, "shapes-od", {"succeeded", "failed", "cancelled"})
 
     assert model.status == ModelStatus.SUCCEEDED, model.error
@@ -139,7 +177,11 @@ def test_it_trains_a_detector_evaluated_on_a_test_dataset(vision, folder, celery
         assert 0 <= performance[key] <= 1
     assert performance["averagePrecision"] is None
     details = _raw_model(vision, "shapes-od")["sandboxDetails"]
-    assert (details["evaluatedOn"], details["trainingImages"], details["evaluationImages"]) == ("testDataset", 12, 6)
+    assert (details["evaluatedOn"], details["trainingImages"], details["evaluationImages"]) == (
+        "testDataset",
+        12,
+        6,
+    )
 
     picture, _ = shape_picture("square", 777, size=(120, 100))
     result = vision.prediction.predict("shapes-od", picture, content_type="image/png")
@@ -154,8 +196,12 @@ def test_it_trains_a_detector_evaluated_on_a_test_dataset(vision, folder, celery
     vision.evaluation.evaluate(Evaluation("wrong-kind", "shapes-od", "labels-only"))
     vision.evaluation.evaluate(Evaluation("no-dataset", "shapes-od", "ghost"))
     assert wait_evaluation(vision, "shapes-od", "wrong-kind").status.value == "failed"
-    raw = requests.get(vision.api("models/shapes-od/evaluations/wrong-kind"), params=vision.params,
-                       headers=vision.headers, timeout=10).json()
+    raw = requests.get(
+        vision.api("models/shapes-od/evaluations/wrong-kind"),
+        params=vision.params,
+        headers=vision.headers,
+        timeout=10,
+    ).json()
     assert set(raw["error"]) == {"code", "message"} and raw["error"]["code"] == "incorrectModelKind"
     assert wait_evaluation(vision, "shapes-od", "no-dataset").error.code["code"] == "datasetNotFound"
 
@@ -177,8 +223,9 @@ def test_cancel_stops_a_training_model_which_cannot_be_deleted_meanwhile(vision,
     assert model.training_cost_in_minutes <= budget * 60
     assert model.error is None
 
-    cancel_again = requests.post(vision.api("models/long-run:cancel"), params=vision.params, headers=vision.headers,
-                                 timeout=10)
+    cancel_again = requests.post(
+        vision.api("models/long-run:cancel"), params=vision.params, headers=vision.headers, timeout=10
+    )
     assert cancel_again.status_code == 202 and cancel_again.json()["status"] == "cancelled"
     vision.training.delete_model("long-run")
     assert not VisionModel.objects.filter(name="long-run").exists()
@@ -206,14 +253,20 @@ def test_failed_trainings_carry_the_documented_codes(vision, folder, celery_work
         assert set(raw["error"]) == {"code", "message"}  # no innererror: the samples' parser would crash
         codes[name] = raw["error"]["code"]
         assert raw["trainingCostInMinutes"] <= starts[name][1] * 60
-    assert codes == {"too-little": "notEnoughBudget", "no-data": "datasetNotFound", "broken": "datasetCorrupt",
-                     "wrong-kind": "datasetCorrupt", "shelf": "datasetCorrupt"}
+    assert codes == {
+        "too-little": "notEnoughBudget",
+        "no-data": "datasetNotFound",
+        "broken": "datasetCorrupt",
+        "wrong-kind": "datasetCorrupt",
+        "shelf": "datasetCorrupt",
+    }
     assert folder.sas not in _raw_model(vision, "broken")["error"]["message"]
     assert "will-break/images/3.png" in _raw_model(vision, "broken")["error"]["message"]
 
     def put(name: str, body: dict) -> requests.Response:
-        return requests.put(vision.api(f"models/{name}"), params=vision.params, headers=vision.headers, json=body,
-                            timeout=10)
+        return requests.put(
+            vision.api(f"models/{name}"), params=vision.params, headers=vision.headers, json=body, timeout=10
+        )
 
     valid = {"trainingDatasetName": "small", "timeBudgetInHours": 1, "modelKind": "Generic-Classifier"}
     assert put("zero", {"trainingParameters": {**valid, "timeBudgetInHours": 0}}).status_code == 400

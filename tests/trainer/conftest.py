@@ -23,17 +23,31 @@ def classifier_split() -> tuple[list[shapes.Sample], list[shapes.Sample]]:
 def trained_classifier(classifier_split) -> TrainResult:
     train_set, _ = classifier_split
     # A lower step floor than the product's, so a busy CI machine still trains instead of refusing.
-    return train("classifier", train_set, CLASSES, budget_seconds=CLASSIFIER_BUDGET, seed=0,
-                 config=default_config("classifier", min_steps=20))
+    return train(
+        "classifier",
+        train_set,
+        CLASSES,
+        budget_seconds=CLASSIFIER_BUDGET,
+        seed=0,
+        config=default_config("classifier", min_steps=20),
+    )
 
 
 @pytest.fixture(scope="session")
 def detector_split() -> tuple[list[shapes.Sample], list[shapes.Sample]]:
-    return stratified_split(shapes.detection_samples(100, max_objects=3, sides=(30, 90), seed=12), fraction=0.3, seed=0)
+    return stratified_split(
+        shapes.detection_samples(100, max_objects=3, sides=(30, 90), seed=12), fraction=0.3, seed=0
+    )
 
 
 @pytest.fixture(scope="session")
 def trained_detector(detector_split) -> TrainResult:
     train_set, _ = detector_split
-    return train("detector", train_set, CLASSES, budget_seconds=DETECTOR_BUDGET, seed=0,
-                 config=default_config("detector", min_steps=20))
+    return train(
+        "detector",
+        train_set,
+        CLASSES,
+        budget_seconds=DETECTOR_BUDGET,
+        seed=0,
+        config=default_config("detector", min_steps=20),
+    )

@@ -43,17 +43,30 @@ def test_split_stratifies_detection_by_first_box() -> None:
     assert all(abs(got[c] - n * 0.25) <= 0.5 for c, n in expected.items())
 
 
-@pytest.mark.parametrize(("kind", "samples", "names", "message"), [
-    ("classifier", [], ["a", "b"], "no images"),
-    ("classifier", [Sample(Image.new("RGB", (4, 4)), label=0)], ["a"], "at least 2 classes"),
-    ("classifier", [Sample(Image.new("RGB", (4, 4)), label=2)], ["a", "b"], "outside 0..1"),
-    ("classifier", [Sample(Image.new("RGB", (4, 4)))], ["a", "b"], "no label"),
-    ("classifier", [Sample(Image.new("RGB", (4, 4)), label=1)] * 3, ["a", "b"], "2 different classes"),
-    ("detector", [Sample(Image.new("RGB", (4, 4)))], ["a"], "No image has a bounding box"),
-    ("detector", [Sample(Image.new("RGB", (4, 4)), boxes=[(1, 0.1, 0.1, 0.2, 0.2)])], ["a"], "outside 0..0"),
-    ("detector", [Sample(Image.new("RGB", (4, 4)), boxes=[(0, 0.9, 0.1, 0.5, 0.2)])], ["a"], "outside the image"),
-    ("detector", [Sample(Image.new("RGB", (4, 4)), boxes=[(0, 0.1, 0.1, 0.0, 0.2)])], ["a"], "empty box"),
-])
+@pytest.mark.parametrize(
+    ("kind", "samples", "names", "message"),
+    [
+        ("classifier", [], ["a", "b"], "no images"),
+        ("classifier", [Sample(Image.new("RGB", (4, 4)), label=0)], ["a"], "at least 2 classes"),
+        ("classifier", [Sample(Image.new("RGB", (4, 4)), label=2)], ["a", "b"], "outside 0..1"),
+        ("classifier", [Sample(Image.new("RGB", (4, 4)))], ["a", "b"], "no label"),
+        ("classifier", [Sample(Image.new("RGB", (4, 4)), label=1)] * 3, ["a", "b"], "2 different classes"),
+        ("detector", [Sample(Image.new("RGB", (4, 4)))], ["a"], "No image has a bounding box"),
+        (
+            "detector",
+            [Sample(Image.new("RGB", (4, 4)), boxes=[(1, 0.1, 0.1, 0.2, 0.2)])],
+            ["a"],
+            "outside 0..0",
+        ),
+        (
+            "detector",
+            [Sample(Image.new("RGB", (4, 4)), boxes=[(0, 0.9, 0.1, 0.5, 0.2)])],
+            ["a"],
+            "outside the image",
+        ),
+        ("detector", [Sample(Image.new("RGB", (4, 4)), boxes=[(0, 0.1, 0.1, 0.0, 0.2)])], ["a"], "empty box"),
+    ],
+)
 def test_it_rejects_unusable_data(kind: str, samples: list, names: list, message: str) -> None:
     with pytest.raises(DatasetError, match=message):
         validate(kind, samples, names)

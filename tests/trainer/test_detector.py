@@ -9,7 +9,9 @@ from trainer import BoxPrediction, TrainedModel, evaluate, untrained_model
 def test_it_finds_shapes_on_held_out_images(trained_detector, detector_split) -> None:
     _, held_out = detector_split
     metrics = evaluate(trained_detector.model, held_out)
-    assert metrics["map50"] >= 0.15, metrics  # on two busy cores; docs/trainer.md has the quiet-machine figures
+    assert metrics["map50"] >= 0.15, (
+        metrics
+    )  # on two busy cores; docs/trainer.md has the quiet-machine figures
     assert metrics["map30"] >= metrics["map50"] >= metrics["map75"]
     baseline = evaluate(untrained_model("detector", CLASSES), held_out)
     assert baseline["map50"] < 0.05, baseline

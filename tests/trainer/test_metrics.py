@@ -18,7 +18,12 @@ def test_it_computes_classification_metrics_by_hand() -> None:
     assert metrics["average_precision"] == pytest.approx(5 / 6)
     assert metrics["top1"] == 0.5  # rows 0 and 3 right, rows 1 and 2 wrong
     assert metrics["top5"] is None
-    assert metrics["per_class"]["cat"] == {"precision": 0.5, "recall": 0.5, "ap": pytest.approx(5 / 6), "images": 2}
+    assert metrics["per_class"]["cat"] == {
+        "precision": 0.5,
+        "recall": 0.5,
+        "ap": pytest.approx(5 / 6),
+        "images": 2,
+    }
 
 
 def test_it_averages_ap_over_present_classes_only() -> None:
@@ -58,8 +63,19 @@ def as_predictions(truth: list, shift: float = 0.0, score: float = 0.9) -> list[
     """Ground truth as pixel detections, moved right by ``shift`` times the box width."""
     out = []
     for boxes, (width, height) in zip(truth, SIZES, strict=True):
-        out.append([BoxPrediction(NAMES[c], score, round((x + shift * w) * width), round(y * height),
-                                  round(w * width), round(h * height)) for c, x, y, w, h in boxes])
+        out.append(
+            [
+                BoxPrediction(
+                    NAMES[c],
+                    score,
+                    round((x + shift * w) * width),
+                    round(y * height),
+                    round(w * width),
+                    round(h * height),
+                )
+                for c, x, y, w, h in boxes
+            ]
+        )
     return out
 
 

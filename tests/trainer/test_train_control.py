@@ -34,8 +34,13 @@ def test_should_stop_cancels_promptly(small_set) -> None:
     start = time.monotonic()
     stop_at = start + 1.5
     with pytest.raises(TrainingCancelled) as caught:
-        train("detector", shapes.detection_samples(8, seed=22), CLASSES, budget_seconds=60,
-              should_stop=lambda: time.monotonic() >= stop_at)
+        train(
+            "detector",
+            shapes.detection_samples(8, seed=22),
+            CLASSES,
+            budget_seconds=60,
+            should_stop=lambda: time.monotonic() >= stop_at,
+        )
     assert time.monotonic() - stop_at < 2.0
     assert caught.value.step >= 0
 
@@ -54,8 +59,14 @@ def test_an_absurd_learning_rate_diverges(small_set) -> None:
 def test_progress_reports_steps_and_may_abort(small_set) -> None:
     seen: list[tuple[int, int, str]] = []
     config = default_config("classifier", min_steps=1, max_steps=12)
-    result = train("classifier", small_set, CLASSES, budget_seconds=30, config=config,
-                   progress=lambda done, total, message: seen.append((done, total, message)))
+    result = train(
+        "classifier",
+        small_set,
+        CLASSES,
+        budget_seconds=30,
+        config=config,
+        progress=lambda done, total, message: seen.append((done, total, message)),
+    )
     assert result.steps == 12
     assert seen[0][2].startswith("Loading images")
     assert seen[-1][:2] == (12, 12)

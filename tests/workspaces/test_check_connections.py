@@ -28,15 +28,24 @@ def test_it_succeeds_when_every_connection_works(tx_personas, celery_worker, liv
     job = _run_check(tx_personas)
     assert job.status == Job.Status.SUCCEEDED, job.error_message
     reports = _reports(job)
-    assert {k: r["status"] for k, r in reports.items()} == {"custom_vision": "ok", "storage": "ok", "vision": "ok"}
+    assert {k: r["status"] for k, r in reports.items()} == {
+        "custom_vision": "ok",
+        "storage": "ok",
+        "vision": "ok",
+    }
     assert reports["custom_vision"]["summary"] == "Works: 0 projects visible."
     assert (job.progress_done, job.progress_total) == (3, 3)
 
 
 def test_it_reports_a_wrong_training_key_in_words_a_user_can_act_on(tx_personas, celery_worker, live_server):
     connect_to_sandbox(tx_personas.workspace, live_server.url)
-    connection_update(workspace=tx_personas.workspace, kind="custom_vision", actor=None,
-                      endpoint=f"{live_server.url}/sandbox", secret="not-the-key")
+    connection_update(
+        workspace=tx_personas.workspace,
+        kind="custom_vision",
+        actor=None,
+        endpoint=f"{live_server.url}/sandbox",
+        secret="not-the-key",
+    )
     job = _run_check(tx_personas)
     assert job.status == Job.Status.FAILED
     assert job.error_code == "connection_check_failed"
@@ -50,8 +59,9 @@ def test_it_reports_a_wrong_training_key_in_words_a_user_can_act_on(tx_personas,
 
 def test_it_reports_an_unreachable_endpoint(tx_personas, celery_worker, live_server):
     connect_to_sandbox(tx_personas.workspace, live_server.url)
-    connection_update(workspace=tx_personas.workspace, kind="vision", actor=None,
-                      endpoint="http://127.0.0.1:9", secret="k")  # discard port: nothing listens
+    connection_update(
+        workspace=tx_personas.workspace, kind="vision", actor=None, endpoint="http://127.0.0.1:9", secret="k"
+    )  # discard port: nothing listens
     report = _reports(_run_check(tx_personas))["vision"]
     assert report["status"] == "failed"
     assert report["summary"].startswith("Cannot reach http://127.0.0.1:9")
@@ -59,8 +69,13 @@ def test_it_reports_an_unreachable_endpoint(tx_personas, celery_worker, live_ser
 
 def test_it_reports_an_endpoint_that_is_not_the_api(tx_personas, celery_worker, live_server):
     connect_to_sandbox(tx_personas.workspace, live_server.url)
-    connection_update(workspace=tx_personas.workspace, kind="custom_vision", actor=None,
-                      endpoint=f"{live_server.url}/not-here", secret="k")
+    connection_update(
+        workspace=tx_personas.workspace,
+        kind="custom_vision",
+        actor=None,
+        endpoint=f"{live_server.url}/not-here",
+        secret="k",
+    )
     report = _reports(_run_check(tx_personas))["custom_vision"]
     assert "404" in report["summary"]
     assert "Check the endpoint URL" in report["summary"]
@@ -75,22 +90,35 @@ def test_it_marks_missing_connections_as_not_set_up(tx_personas, celery_worker):
 def test_it_checks_azure_blob_storage_with_an_account_key(tx_personas, celery_worker, live_server, azurite):
     BlobServiceClient(azurite, credential=AZURITE_KEY).get_container_client("migrations").create_container()
     connect_to_sandbox(tx_personas.workspace, live_server.url)
-    connection_update(workspace=tx_personas.workspace, kind="storage", actor=None,
-                      storage_auth=Connection.StorageAuth.ACCOUNT_KEY, endpoint=azurite,
-                      secret=AZURITE_KEY, container="migrations")
+    connection_update(
+        workspace=tx_personas.workspace,
+        kind="storage",
+        actor=None,
+        storage_auth=Connection.StorageAuth.ACCOUNT_KEY,
+        endpoint=azurite,
+        secret=AZURITE_KEY,
+        container="migrations",
+    )
     job = _run_check(tx_personas)
     report = _reports(job)["storage"]
     assert report["status"] == "ok", report
     assert [s["name"] for s in report["steps"]] == ["Container", "Write", "Read", "List", "Delete"]
-    leftovers = list(BlobServiceClient(azurite, credential=AZURITE_KEY)
-                     .get_container_client("migrations").list_blobs())
+    leftovers = list(
+        BlobServiceClient(azurite, credential=AZURITE_KEY).get_container_client("migrations").list_blobs()
+    )
     assert leftovers == []  # the probe blob is cleaned up
 
 
 def test_it_reports_a_missing_container(tx_personas, celery_worker, azurite):
-    connection_update(workspace=tx_personas.workspace, kind="storage", actor=None,
-                      storage_auth=Connection.StorageAuth.ACCOUNT_KEY, endpoint=azurite,
-                      secret=AZURITE_KEY, container="does-not-exist")
+    connection_update(
+        workspace=tx_personas.workspace,
+        kind="storage",
+        actor=None,
+        storage_auth=Connection.StorageAuth.ACCOUNT_KEY,
+        endpoint=azurite,
+        secret=AZURITE_KEY,
+        container="does-not-exist",
+    )
     report = _reports(_run_check(tx_personas))["storage"]
     assert report["status"] == "failed"
     assert "container does-not-exist does not exist" in report["summary"]
@@ -98,9 +126,15 @@ def test_it_reports_a_missing_container(tx_personas, celery_worker, azurite):
 
 def test_it_reports_a_wrong_storage_key(tx_personas, celery_worker, azurite):
     wrong = AZURITE_KEY[:-8] + "AAAAAAA="
-    connection_update(workspace=tx_personas.workspace, kind="storage", actor=None,
-                      storage_auth=Connection.StorageAuth.ACCOUNT_KEY, endpoint=azurite,
-                      secret=wrong, container="migrations")
+    connection_update(
+        workspace=tx_personas.workspace,
+        kind="storage",
+        actor=None,
+        storage_auth=Connection.StorageAuth.ACCOUNT_KEY,
+        endpoint=azurite,
+        secret=wrong,
+        container="migrations",
+    )
     report = _reports(_run_check(tx_personas))["storage"]
     assert report["status"] == "failed"
     assert "rejected the credentials" in report["summary"]
@@ -115,12 +149,22 @@ def test_it_reports_a_read_only_sas_token(tx_personas, celery_worker, azurite):
     container = service.get_container_client("readonly")
     if not container.exists():
         container.create_container()
-    sas = generate_container_sas("devstoreaccount1", "readonly", account_key=AZURITE_KEY,
-                                 permission=ContainerSasPermissions(read=True, list=True),
-                                 expiry=datetime.now(UTC) + timedelta(hours=1))
-    connection_update(workspace=tx_personas.workspace, kind="storage", actor=None,
-                      storage_auth=Connection.StorageAuth.SAS, endpoint=azurite,
-                      secret=sas, container="readonly")
+    sas = generate_container_sas(
+        "devstoreaccount1",
+        "readonly",
+        account_key=AZURITE_KEY,
+        permission=ContainerSasPermissions(read=True, list=True),
+        expiry=datetime.now(UTC) + timedelta(hours=1),
+    )
+    connection_update(
+        workspace=tx_personas.workspace,
+        kind="storage",
+        actor=None,
+        storage_auth=Connection.StorageAuth.SAS,
+        endpoint=azurite,
+        secret=sas,
+        container="readonly",
+    )
     report = _reports(_run_check(tx_personas))["storage"]
     assert report["status"] == "failed"
     assert not report["steps"][-1]["ok"]

@@ -46,8 +46,9 @@ def _build(route: str, personas, job: Job) -> str:
 
 @pytest.fixture
 def urls(personas):
-    job = Job.objects.create(workspace=personas.workspace, actor=personas.bob, kind="check_connections",
-                             status=Job.Status.FAILED)
+    job = Job.objects.create(
+        workspace=personas.workspace, actor=personas.bob, kind="check_connections", status=Job.Status.FAILED
+    )
     routes = _workspace_routes()
     assert len(routes) >= 15, routes  # the walk found the product's pages
     return [_build(route, personas, job) for route in routes]
@@ -68,7 +69,9 @@ def test_a_guessed_workspace_id_is_404(client, personas):
 
 
 def test_a_job_of_another_workspace_is_404_even_inside_ones_own(client, personas):
-    foreign = Job.objects.create(workspace=personas.other_workspace, actor=personas.charlie, kind="check_connections")
+    foreign = Job.objects.create(
+        workspace=personas.other_workspace, actor=personas.charlie, kind="check_connections"
+    )
     login(client, personas.alice)
     url = reverse("jobs:detail", kwargs={"ws_id": personas.workspace.pk, "job_id": foreign.pk})
     assert client.get(url).status_code == 404
@@ -87,9 +90,13 @@ def test_members_get_403_on_admin_only_actions(client, personas):
     for url in [
         reverse("workspaces:connection_save", kwargs={"ws_id": ws, "kind": "custom_vision"}),
         reverse("workspaces:member_add", kwargs={"ws_id": ws}),
-        reverse("workspaces:member_update", kwargs={"ws_id": ws, "membership_id": personas.alice_membership.pk}),
+        reverse(
+            "workspaces:member_update", kwargs={"ws_id": ws, "membership_id": personas.alice_membership.pk}
+        ),
     ]:
-        response = client.post(url, {"role": "member", "username": "x", "custom_vision-endpoint": "https://x.org"})
+        response = client.post(
+            url, {"role": "member", "username": "x", "custom_vision-endpoint": "https://x.org"}
+        )
         assert response.status_code == 403, url
         assert b"You can&#x27;t do that here" in response.content or b"can't do that" in response.content
 

@@ -24,8 +24,15 @@ def _save(client, personas, kind="custom_vision", **fields):
 
 def _all_pages(client, personas, user) -> list[str]:
     ws = personas.workspace.pk
-    job = Job.objects.create(workspace=personas.workspace, actor=user, kind="check_connections",
-                             status=Job.Status.FAILED, error_code="x", error_message="m", error_detail="d")
+    job = Job.objects.create(
+        workspace=personas.workspace,
+        actor=user,
+        kind="check_connections",
+        status=Job.Status.FAILED,
+        error_code="x",
+        error_message="m",
+        error_detail="d",
+    )
     urls = [
         reverse("workspaces:overview", kwargs={"ws_id": ws}),
         reverse("workspaces:settings", kwargs={"ws_id": ws}),
@@ -64,8 +71,15 @@ def test_secrets_never_appear_in_any_page(client, personas):
     login(client, personas.alice)
     _save(client, personas, endpoint="https://cv.cognitiveservices.azure.com/", secret=SECRET)
     _save(client, personas, "vision", endpoint="https://v.cognitiveservices.azure.com/", secret=SECRET + "v")
-    _save(client, personas, "storage", storage_auth="sas", endpoint="https://acct.blob.core.windows.net",
-          secret="sv=2024&sig=" + SECRET, container="exports")
+    _save(
+        client,
+        personas,
+        "storage",
+        storage_auth="sas",
+        endpoint="https://acct.blob.core.windows.net",
+        secret="sv=2024&sig=" + SECRET,
+        container="exports",
+    )
     for user in (personas.alice, personas.bob):
         login(client, user)
         for page in _all_pages(client, personas, user):
@@ -78,7 +92,9 @@ def test_an_empty_secret_keeps_the_stored_one_and_clear_removes_it(client, perso
     _save(client, personas, endpoint="https://cv2.cognitiveservices.azure.com", secret="")
     conn = Connection.objects.get(workspace=personas.workspace, kind="custom_vision")
     assert (conn.endpoint, conn.secret) == ("https://cv2.cognitiveservices.azure.com", SECRET)
-    page = client.get(reverse("workspaces:settings", kwargs={"ws_id": personas.workspace.pk})).content.decode()
+    page = client.get(
+        reverse("workspaces:settings", kwargs={"ws_id": personas.workspace.pk})
+    ).content.decode()
     assert "A secret is stored. Leave empty to keep the stored value." in page
     _save(client, personas, endpoint="https://cv2.cognitiveservices.azure.com", clear_secret="on")
     conn.refresh_from_db()

@@ -58,12 +58,15 @@ def dataset_read(kind: str, uris: list[str], access: Access, quota: Quota) -> Co
             if exc.reason == "is not valid JSON":
                 raise DatasetReadError("datasetCorrupt", f"The annotation file {exc}.") from exc
             raise DatasetReadError(
-                "DatasetInvalidAnnotationUri", f"The annotation file {exc}: check the URI and the dataset's authentication."
+                "DatasetInvalidAnnotationUri",
+                f"The annotation file {exc}: check the URI and the dataset's authentication.",
             ) from exc
         try:
             coco_check(coco, kind, quota)
         except CocoError as exc:
-            raise DatasetReadError("datasetCorrupt", f"{without_query(uri)} is not a valid {kind} COCO file: {exc}") from exc
+            raise DatasetReadError(
+                "datasetCorrupt", f"{without_query(uri)} is not a valid {kind} COCO file: {exc}"
+            ) from exc
         files.append((uri, coco))
     try:
         return coco_merge(files, kind)
@@ -94,13 +97,17 @@ def _fields(data: dict[str, Any], *, partial: bool) -> DatasetFields:
         if not isinstance(uris, list) or not uris:
             raise invalid_argument("annotationFileUris must be a non-empty list of URIs.")
         if not all(isinstance(u, str) and u.lower().startswith(("http://", "https://")) for u in uris):
-            raise VisionApiError(400, "DatasetInvalidAnnotationUri", "Every annotation file URI must be an http(s) URL.")
+            raise VisionApiError(
+                400, "DatasetInvalidAnnotationUri", "Every annotation file URI must be an http(s) URL."
+            )
         fields.annotation_file_uris = list(uris)
     auth = pick_object(data, "authentication")
     if auth is not None:
         auth_kind = pick_str(auth, "kind", required=True)
         if auth_kind not in AUTH_KINDS:
-            raise invalid_argument(f"authentication.kind '{auth_kind}' is not supported: use managedIdentity or sas.")
+            raise invalid_argument(
+                f"authentication.kind '{auth_kind}' is not supported: use managedIdentity or sas."
+            )
         fields.auth_kind = auth_kind
         if auth_kind == VisionDataset.AuthKind.SAS:
             token = pick_str(auth, "sasToken")
@@ -155,7 +162,9 @@ def dataset_register(*, name: str, data: dict[str, Any]) -> VisionDataset:
         with transaction.atomic():
             dataset.save(force_insert=True)
     except IntegrityError:
-        raise VisionApiError(409, "DatasetAlreadyExists", f"A dataset named '{name}' already exists.") from None
+        raise VisionApiError(
+            409, "DatasetAlreadyExists", f"A dataset named '{name}' already exists."
+        ) from None
     return dataset
 
 
@@ -175,13 +184,20 @@ def etag_matches(header: str, etag: str) -> bool:
 def dataset_update(*, dataset: VisionDataset, data: dict[str, Any], if_match: str | None) -> VisionDataset:
     """Merge the given fields; the annotation files are read again when their URIs or access change."""
     if if_match is not None and not etag_matches(if_match, dataset.etag):
-        raise VisionApiError(412, "PreconditionFailed", "The If-Match eTag does not match the dataset's current eTag.")
+        raise VisionApiError(
+            412, "PreconditionFailed", "The If-Match eTag does not match the dataset's current eTag."
+        )
     original_etag = dataset.etag
     fields = _fields(data, partial=True)
     if fields.annotation_kind and fields.annotation_kind != dataset.annotation_kind:
-        raise invalid_argument("annotationKind of a registered dataset cannot change; register a new dataset.")
+        raise invalid_argument(
+            "annotationKind of a registered dataset cannot change; register a new dataset."
+        )
     reread = False
-    if fields.annotation_file_uris is not None and fields.annotation_file_uris != dataset.annotation_file_uris:
+    if (
+        fields.annotation_file_uris is not None
+        and fields.annotation_file_uris != dataset.annotation_file_uris
+    ):
         dataset.annotation_file_uris, reread = fields.annotation_file_uris, True
     if fields.auth_kind is not None:
         token = dataset.sas_token if fields.sas_token is None else fields.sas_token
@@ -197,14 +213,23 @@ def dataset_update(*, dataset: VisionDataset, data: dict[str, Any], if_match: st
     dataset.etag = new_etag()
     # Compare-and-set on the eTag that was read, so two concurrent updates cannot both win.
     fields_saved = [
-        "annotation_file_uris", "auth_kind", "sas_token", "custom_properties", "updated", "etag",
-        "image_count", "annotation_count", "category_names",
+        "annotation_file_uris",
+        "auth_kind",
+        "sas_token",
+        "custom_properties",
+        "updated",
+        "etag",
+        "image_count",
+        "annotation_count",
+        "category_names",
     ]
     updated = VisionDataset.objects.filter(pk=dataset.pk, etag=original_etag).update(
         **{field: getattr(dataset, field) for field in fields_saved}
     )
     if not updated:
-        raise VisionApiError(412, "PreconditionFailed", "The dataset changed while it was being updated; try again.")
+        raise VisionApiError(
+            412, "PreconditionFailed", "The dataset changed while it was being updated; try again."
+        )
     return dataset
 
 

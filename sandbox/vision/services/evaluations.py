@@ -35,7 +35,9 @@ def evaluation_create(*, model: VisionModel, name: str, data: dict[str, Any]) ->
         raise invalid_argument("evaluationParameters is required.")
     dataset = pick_str(parameters, "testDatasetName", required=True)
     if VisionEvaluation.objects.filter(model=model, name=name).exists():
-        raise VisionApiError(409, "EvaluationAlreadyExists", f"Model '{model.name}' already has an evaluation '{name}'.")
+        raise VisionApiError(
+            409, "EvaluationAlreadyExists", f"Model '{model.name}' already has an evaluation '{name}'."
+        )
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -43,7 +45,8 @@ def evaluation_create(*, model: VisionModel, name: str, data: dict[str, Any]) ->
                 model=model, name=name, test_dataset_name=dataset, created=now, updated=now
             )
             enqueue(
-                vision_evaluate_model_task, evaluation.pk,
+                vision_evaluate_model_task,
+                evaluation.pk,
                 lambda message: _fail(evaluation.pk, "internalServerError", message),
             )
     except IntegrityError:
@@ -55,7 +58,9 @@ def evaluation_create(*, model: VisionModel, name: str, data: dict[str, Any]) ->
 
 def evaluation_delete(*, evaluation: VisionEvaluation) -> None:
     if evaluation.status not in VisionEvaluation.TERMINAL:
-        raise VisionApiError(409, "Conflict", f"Evaluation '{evaluation.name}' is {evaluation.status}; wait until it ends.")
+        raise VisionApiError(
+            409, "Conflict", f"Evaluation '{evaluation.name}' is {evaluation.status}; wait until it ends."
+        )
     evaluation.delete()
 
 
@@ -66,9 +71,9 @@ def _fail(evaluation_id: object, code: str, message: str) -> None:
 
 
 def evaluation_run(evaluation_id: str) -> None:
-    if not VisionEvaluation.objects.filter(pk=evaluation_id, status__in=[Status.NOT_STARTED, Status.RUNNING]).update(
-        status=Status.RUNNING, updated=timezone.now()
-    ):
+    if not VisionEvaluation.objects.filter(
+        pk=evaluation_id, status__in=[Status.NOT_STARTED, Status.RUNNING]
+    ).update(status=Status.RUNNING, updated=timezone.now()):
         return
     evaluation = VisionEvaluation.objects.select_related("model").get(pk=evaluation_id)
     try:
@@ -78,7 +83,11 @@ def evaluation_run(evaluation_id: str) -> None:
         return
     except Exception as exc:
         logger.exception("Sandbox: evaluation %s of model %s failed", evaluation.name, evaluation.model.name)
-        _fail(evaluation_id, "internalServerError", f"The sandbox's evaluation failed unexpectedly ({type(exc).__name__}).")
+        _fail(
+            evaluation_id,
+            "internalServerError",
+            f"The sandbox's evaluation failed unexpectedly ({type(exc).__name__}).",
+        )
         return
     VisionEvaluation.objects.filter(pk=evaluation_id, status=Status.RUNNING).update(
         status=Status.SUCCEEDED, performance=performance, details=details, updated=timezone.now()
@@ -87,19 +96,35 @@ def evaluation_run(evaluation_id: str) -> None:
 
 def _evaluate(model: VisionModel, dataset_name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     model.refresh_from_db()
-    if model.status != VisionModel.Status.SUCCEEDED or not model.model_dir or not Path(model.model_dir).is_dir():
-        raise RunFailed("modelNotFound", f"Model '{model.name}' has no trained model to evaluate (status {model.status}).")
+    if (
+        model.status != VisionModel.Status.SUCCEEDED
+        or not model.model_dir
+        or not Path(model.model_dir).is_dir()
+    ):
+        raise RunFailed(
+            "modelNotFound", f"Model '{model.name}' has no trained model to evaluate (status {model.status})."
+        )
     try:
         from trainer import evaluate
     except ImportError as exc:
         raise RunFailed("internalServerError", f"The local trainer cannot be imported ({exc}).") from exc
     loaded = dataset_load(
-        dataset_name, annotation_kind=model.annotation_kind, purpose="evaluation", wrong_kind_code="incorrectModelKind"
+        dataset_name,
+        annotation_kind=model.annotation_kind,
+        purpose="evaluation",
+        wrong_kind_code="incorrectModelKind",
     )
     trained = model_load(model)
     samples, dropped = samples_for(loaded, model.trainer_kind, trained.class_names)
     ground_truth = [s for s in samples if s.label is not None or s.boxes]
     if not ground_truth:
-        raise RunFailed("datasetEmpty", f"Dataset '{dataset_name}' has no ground-truth annotations for this model's classes.")
+        raise RunFailed(
+            "datasetEmpty",
+            f"Dataset '{dataset_name}' has no ground-truth annotations for this model's classes.",
+        )
     metrics = evaluate(trained, samples)
-    return performance_json(model.trainer_kind, metrics), {"images": len(samples), **loaded.skipped, **dropped}
+    return performance_json(model.trainer_kind, metrics), {
+        "images": len(samples),
+        **loaded.skipped,
+        **dropped,
+    }

@@ -51,7 +51,9 @@ def dataset_load(
         )
     try:
         coco = dataset_read(
-            dataset.annotation_kind, list(dataset.annotation_file_uris), Access.of(dataset),
+            dataset.annotation_kind,
+            list(dataset.annotation_file_uris),
+            Access.of(dataset),
             QUOTAS[(dataset.annotation_kind, purpose)],
         )
     except DatasetReadError as exc:
@@ -82,7 +84,9 @@ def _usable(coco: CocoDataset) -> tuple[list[CocoImage], dict[str, int]]:
     return labelled, ({"unlabelledImages": skipped} if skipped else {})
 
 
-def samples_for(loaded: LoadedImages, trainer_kind: str, class_names: Sequence[str]) -> tuple[list[Any], dict[str, int]]:
+def samples_for(
+    loaded: LoadedImages, trainer_kind: str, class_names: Sequence[str]
+) -> tuple[list[Any], dict[str, int]]:
     """Trainer samples, with the dataset's classes mapped by name onto ``class_names``.
 
     Labels and boxes of classes the model does not know are dropped (counted in the result), which

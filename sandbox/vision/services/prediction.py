@@ -72,12 +72,16 @@ def analyze(*, model_name: str, data: bytes, api_version: str) -> dict[str, Any]
     if model is None:
         raise model_not_found(model_name)
     if model.status != VisionModel.Status.SUCCEEDED:
-        raise invalid_request(f"Model '{model_name}' is {model.status}; only a succeeded model can analyze.", "ModelNotReady")
+        raise invalid_request(
+            f"Model '{model_name}' is {model.status}; only a succeeded model can analyze.", "ModelNotReady"
+        )
     picture = image_open(data)
     try:
         trained = model_load(model)
     except ImportError as exc:
-        raise VisionApiError(500, "InternalServerError", f"The local trainer cannot be imported ({exc}).") from exc
+        raise VisionApiError(
+            500, "InternalServerError", f"The local trainer cannot be imported ({exc})."
+        ) from exc
     found = trained.predict(picture)
     tags: list[dict[str, Any]] = []
     objects: list[dict[str, Any]] = []

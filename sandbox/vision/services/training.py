@@ -62,7 +62,9 @@ def _parameters(data: dict[str, Any]) -> tuple[str, float, str, str]:
     if isinstance(budget, bool) or not isinstance(budget, int | float) or not math.isfinite(budget):
         raise invalid_argument("trainingParameters.timeBudgetInHours must be a number of hours.")
     if not 0 < budget <= conf.MAX_BUDGET_HOURS:
-        raise invalid_argument(f"timeBudgetInHours must be more than 0 and at most {conf.MAX_BUDGET_HOURS:g}.")
+        raise invalid_argument(
+            f"timeBudgetInHours must be more than 0 and at most {conf.MAX_BUDGET_HOURS:g}."
+        )
     kind = pick_str(training, "modelKind", required=True)
     if kind not in KINDS:
         raise invalid_argument(f"modelKind '{kind}' is not valid: use one of {', '.join(sorted(KINDS))}.")
@@ -80,8 +82,13 @@ def model_create(*, name: str, data: dict[str, Any]) -> VisionModel:
     try:
         with transaction.atomic():
             model = VisionModel.objects.create(
-                name=name, model_kind=kind, training_dataset_name=dataset, time_budget_hours=budget,
-                test_dataset_name=test_dataset, created=now, updated=now,
+                name=name,
+                model_kind=kind,
+                training_dataset_name=dataset,
+                time_budget_hours=budget,
+                test_dataset_name=test_dataset,
+                created=now,
+                updated=now,
             )
             enqueue(vision_train_model_task, model.pk, lambda message: _fail(model.pk, "unknown", message))
     except IntegrityError:
@@ -100,19 +107,24 @@ def model_cancel(*, model: VisionModel) -> VisionModel:
         )
     model.refresh_from_db()
     if model.status in (Status.SUCCEEDED, Status.FAILED):
-        raise VisionApiError(409, "Conflict", f"Model '{model.name}' is {model.status}: there is no training to cancel.")
+        raise VisionApiError(
+            409, "Conflict", f"Model '{model.name}' is {model.status}: there is no training to cancel."
+        )
     return model
 
 
 def model_delete(*, model: VisionModel) -> None:
     if model.status not in VisionModel.TERMINAL:
         raise VisionApiError(
-            409, "Conflict",
+            409,
+            "Conflict",
             f"Model '{model.name}' is {model.status}: cancel its training and wait until it is cancelled "
             "before deleting it.",
         )
     if not VisionModel.objects.filter(pk=model.pk, status__in=VisionModel.TERMINAL).delete()[0]:
-        raise VisionApiError(409, "Conflict", f"Model '{model.name}' changed while it was being deleted; try again.")
+        raise VisionApiError(
+            409, "Conflict", f"Model '{model.name}' changed while it was being deleted; try again."
+        )
     model_forget(str(model.pk))
     if model.model_dir:
         shutil.rmtree(model.model_dir, ignore_errors=True)
@@ -143,7 +155,9 @@ def _cancelled(model_id: object, cost: float) -> bool:
     """End a run whose cancel was asked for as cancelled; False when none was asked for."""
     return bool(
         VisionModel.objects.filter(
-            pk=model_id, cancel_requested=True, status__in=[Status.NOT_STARTED, Status.TRAINING, Status.CANCELLING]
+            pk=model_id,
+            cancel_requested=True,
+            status__in=[Status.NOT_STARTED, Status.TRAINING, Status.CANCELLING],
         ).update(status=Status.CANCELLED, updated=timezone.now(), training_cost_minutes=cost)
     )
 
@@ -152,8 +166,13 @@ def _fail(model_id: object, code: str, message: str, cost: float = 0.0) -> None:
     """failed with code, unless a cancel was asked for meanwhile (then cancelled)."""
     if _cancelled(model_id, cost):
         return
-    VisionModel.objects.filter(pk=model_id, status__in=[Status.NOT_STARTED, Status.TRAINING, Status.CANCELLING]).update(
-        status=Status.FAILED, error_code=code, error_message=message[:2000], updated=timezone.now(),
+    VisionModel.objects.filter(
+        pk=model_id, status__in=[Status.NOT_STARTED, Status.TRAINING, Status.CANCELLING]
+    ).update(
+        status=Status.FAILED,
+        error_code=code,
+        error_message=message[:2000],
+        updated=timezone.now(),
         training_cost_minutes=cost,
     )
 
@@ -181,7 +200,7 @@ class _Clock:
 
 
 def _claim(model_id: str) -> str:
-    """"run" when this task should train; "busy" while another live run has it; "done" otherwise.
+    """ "run" when this task should train; "busy" while another live run has it; "done" otherwise.
 
     A task is delivered again when its worker is lost (acks_late), or by Redis after its
     visibility timeout even though the first run is alive: the heartbeat tells the two apart.
@@ -204,7 +223,9 @@ def model_train_run(model_id: str) -> None:
     claim = _claim(model_id)
     if claim == "busy":
         # Look again later: if the live run dies meanwhile, its heartbeat goes stale and this takes over.
-        vision_train_model_task.apply_async(args=[model_id], countdown=LOST_AFTER_SECONDS, queue=conf.training_queue())
+        vision_train_model_task.apply_async(
+            args=[model_id], countdown=LOST_AFTER_SECONDS, queue=conf.training_queue()
+        )
     if claim != "run":
         return
     model = VisionModel.objects.get(pk=model_id)
@@ -217,8 +238,12 @@ def model_train_run(model_id: str) -> None:
         _fail(model_id, exc.code, exc.message, clock.minutes())
     except Exception as exc:
         logger.exception("Sandbox: training of model %s failed", model.name)
-        _fail(model_id, "unknown", f"The sandbox's training run failed unexpectedly ({type(exc).__name__}: {exc}).",
-              clock.minutes())
+        _fail(
+            model_id,
+            "unknown",
+            f"The sandbox's training run failed unexpectedly ({type(exc).__name__}: {exc}).",
+            clock.minutes(),
+        )
 
 
 def _trainer() -> Any:
@@ -226,7 +251,8 @@ def _trainer() -> Any:
         import trainer
     except ImportError as exc:
         raise RunFailed(
-            "unknown", f"The local trainer cannot be imported on the training worker ({exc}); install requirements-trainer.txt."
+            "unknown",
+            f"The local trainer cannot be imported on the training worker ({exc}); install requirements-trainer.txt.",
         ) from exc
     return trainer
 
@@ -255,8 +281,10 @@ def _diverged_hint(lr: float, lr_from: str) -> str:
     """What to do about a diverged run, from where its learning rate came from."""
     if lr_from:
         return f"This model's learning rate ({lr:g}) comes from {lr_from}: lower it there and train again."
-    return (f"The trainer's default learning rate ({lr:g}) diverged on this dataset: check its labels and boxes, "
-            'or set a lower "lr" in SANDBOX_TRAINER_CONFIG, then train again.')
+    return (
+        f"The trainer's default learning rate ({lr:g}) diverged on this dataset: check its labels and boxes, "
+        'or set a lower "lr" in SANDBOX_TRAINER_CONFIG, then train again.'
+    )
 
 
 def _train(model: VisionModel, should_stop: Callable[[], bool], clock: _Clock) -> None:
@@ -264,16 +292,22 @@ def _train(model: VisionModel, should_stop: Callable[[], bool], clock: _Clock) -
     trainer = _trainer()
     kind = model.trainer_kind
     loaded = dataset_load(
-        model.training_dataset_name, annotation_kind=model.annotation_kind, purpose="training",
-        wrong_kind_code="datasetCorrupt", should_stop=should_stop,
+        model.training_dataset_name,
+        annotation_kind=model.annotation_kind,
+        purpose="training",
+        wrong_kind_code="datasetCorrupt",
+        should_stop=should_stop,
     )
     class_names = loaded.coco.class_names
     samples, _ = samples_for(loaded, kind, class_names)
     details: dict[str, Any] = {**loaded.skipped}
     if model.test_dataset_name:
         test = dataset_load(
-            model.test_dataset_name, annotation_kind=model.annotation_kind, purpose="evaluation",
-            wrong_kind_code="datasetCorrupt", should_stop=should_stop,
+            model.test_dataset_name,
+            annotation_kind=model.annotation_kind,
+            purpose="evaluation",
+            wrong_kind_code="datasetCorrupt",
+            should_stop=should_stop,
         )
         train_samples = samples
         held_out, dropped = samples_for(test, kind, class_names)
@@ -293,8 +327,13 @@ def _train(model: VisionModel, should_stop: Callable[[], bool], clock: _Clock) -
     clock.start()
     try:
         result = trainer.train(
-            kind, train_samples, class_names, budget_seconds=model.time_budget_hours * 3600,
-            should_stop=should_stop, seed=0, **extra,
+            kind,
+            train_samples,
+            class_names,
+            budget_seconds=model.time_budget_hours * 3600,
+            should_stop=should_stop,
+            seed=0,
+            **extra,
         )
     except trainer.TrainingCancelled as exc:
         raise Cancelled from exc
@@ -312,8 +351,11 @@ def _train(model: VisionModel, should_stop: Callable[[], bool], clock: _Clock) -
     else:
         performance, details["evaluatedOn"] = None, "none (too few images to hold any out)"
     details.update(
-        trainingImages=len(train_samples), evaluationImages=len(held_out), steps=result.steps,
-        finalLoss=round(result.final_loss, 5), trainingSeconds=round(result.seconds_used, 2),
+        trainingImages=len(train_samples),
+        evaluationImages=len(held_out),
+        steps=result.steps,
+        finalLoss=round(result.final_loss, 5),
+        trainingSeconds=round(result.seconds_used, 2),
         device=getattr(result, "device", "cpu"),
     )
     folder = conf.models_dir() / str(model.pk)
@@ -321,11 +363,17 @@ def _train(model: VisionModel, should_stop: Callable[[], bool], clock: _Clock) -
     _succeed(model, folder, performance, details, clock.minutes())
 
 
-def _succeed(model: VisionModel, folder: Path, performance: Any, details: dict[str, Any], cost: float) -> None:
+def _succeed(
+    model: VisionModel, folder: Path, performance: Any, details: dict[str, Any], cost: float
+) -> None:
     now = timezone.now()
     if not VisionModel.objects.filter(pk=model.pk, status=Status.TRAINING, cancel_requested=False).update(
-        status=Status.SUCCEEDED, performance=performance, details=details, model_dir=str(folder),
-        training_cost_minutes=cost, updated=now,
+        status=Status.SUCCEEDED,
+        performance=performance,
+        details=details,
+        model_dir=str(folder),
+        training_cost_minutes=cost,
+        updated=now,
     ):
         shutil.rmtree(folder, ignore_errors=True)  # cancelled at the last moment: the cancel wins
         _cancelled(model.pk, cost)

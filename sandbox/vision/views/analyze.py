@@ -24,7 +24,9 @@ def _image_bytes(request: HttpRequest) -> bytes:
     if content_type.startswith("image/") or content_type == "application/octet-stream":
         return read_body(request)
     raise VisionApiError(
-        415, "InvalidRequest", "Send the image as image/* or application/octet-stream, or JSON {\"url\": ...}.",
+        415,
+        "InvalidRequest",
+        'Send the image as image/* or application/octet-stream, or JSON {"url": ...}.',
         "UnsupportedMediaType",
     )
 
@@ -38,4 +40,6 @@ def analyze_view(request: HttpRequest) -> HttpResponse:
             "The sandbox analyzes with custom models only (model-name); prebuilt features are not emulated.",
             "NotSupportedFeature",
         )
-    return json_response(analyze(model_name=model_name, data=_image_bytes(request), api_version=api_version(request)))
+    return json_response(
+        analyze(model_name=model_name, data=_image_bytes(request), api_version=api_version(request))
+    )

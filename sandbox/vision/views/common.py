@@ -37,7 +37,9 @@ def vision_api(**methods: View) -> View:
         try:
             view = methods.get(request.method or "")
             if view is None:
-                raise VisionApiError(405, "MethodNotAllowed", f"{request.method} is not supported on this path.")
+                raise VisionApiError(
+                    405, "MethodNotAllowed", f"{request.method} is not supported on this path."
+                )
             api_version(request)
             return view(request, *args, **kwargs)
         except VisionApiError as exc:
@@ -82,7 +84,9 @@ def paging(request: HttpRequest) -> tuple[int, int]:
     return number("skip", 0, 0, 10**9), number("top", conf.MAX_TOP, 1, conf.MAX_TOP)
 
 
-def page_response(request: HttpRequest, page: Page[Any], items: list[dict[str, Any]], path: str) -> JsonResponse:
+def page_response(
+    request: HttpRequest, page: Page[Any], items: list[dict[str, Any]], path: str
+) -> JsonResponse:
     """``{"value": [...], "nextLink": url}``; nextLink only when more items remain."""
     skip, top = paging(request)
     data: dict[str, Any] = {"value": items}

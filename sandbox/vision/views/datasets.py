@@ -27,7 +27,9 @@ def dataset_detail(request: HttpRequest, name: str) -> HttpResponse:
 
 def dataset_patch(request: HttpRequest, name: str) -> HttpResponse:
     dataset = dataset_get(name)
-    dataset = dataset_update(dataset=dataset, data=json_object(request), if_match=request.headers.get("If-Match"))
+    dataset = dataset_update(
+        dataset=dataset, data=json_object(request), if_match=request.headers.get("If-Match")
+    )
     return json_response(dataset_json(dataset), etag=dataset.etag)
 
 

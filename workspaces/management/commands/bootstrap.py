@@ -33,16 +33,25 @@ class Command(BaseCommand):
         if settings.SANDBOX_ENABLED:
             info = sandbox_info()
             connection_update(
-                workspace=workspace, kind=Connection.Kind.CUSTOM_VISION, actor=admin,
-                endpoint=info["custom_vision"]["endpoint"], secret=info["custom_vision"]["training_key"],
+                workspace=workspace,
+                kind=Connection.Kind.CUSTOM_VISION,
+                actor=admin,
+                endpoint=info["custom_vision"]["endpoint"],
+                secret=info["custom_vision"]["training_key"],
             )
             connection_update(
-                workspace=workspace, kind=Connection.Kind.VISION, actor=admin,
-                endpoint=info["vision"]["endpoint"], secret=info["vision"]["key"],
+                workspace=workspace,
+                kind=Connection.Kind.VISION,
+                actor=admin,
+                endpoint=info["vision"]["endpoint"],
+                secret=info["vision"]["key"],
             )
         connection_update(
-            workspace=workspace, kind=Connection.Kind.STORAGE, actor=admin,
-            storage_auth=Connection.StorageAuth.LOCAL, container="exports",
+            workspace=workspace,
+            kind=Connection.Kind.STORAGE,
+            actor=admin,
+            storage_auth=Connection.StorageAuth.LOCAL,
+            container="exports",
         )
         bar = "=" * 64
         self.stdout.write(
