@@ -52,10 +52,6 @@ class JobContext:
         self.resumed = resumed  # True when this run wakes a parked job
         self.state: dict[str, Any] = dict(job.state or {})
 
-    @property
-    def cancel_requested(self) -> bool:
-        return Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
-
     def wait(self, seconds: float) -> None:
         """Park the job for ``seconds`` (no worker holds it meanwhile); the service runs again then."""
         raise JobWaiting(seconds)

@@ -50,8 +50,8 @@ def job_send(job_id: object, kind: str, *, countdown: float | None = None) -> bo
 
 
 def job_enqueue(job: Job) -> None:
-    """Send the job to a worker once the surrounding transaction has committed."""
-    Job.objects.filter(pk=job.pk).update(sent_at=timezone.now(), sends=F("sends") + 1)
+    """Send the job to a worker once the surrounding transaction has committed (``job.sent_at`` and
+    ``job.sends`` are set by whoever created the row)."""
     transaction.on_commit(lambda: job_send(job.pk, job.kind))
 
 
@@ -79,6 +79,8 @@ def job_start(
         target=target,
         params=params or {},
         retry_of=retry_of,
+        sent_at=timezone.now(),
+        sends=1,
     )
     who = actor.get_username() if actor else "the system"
     JobEvent.objects.create(job=job, message=f"Queued by {who}.")
