@@ -54,6 +54,7 @@ def explain(exc: AzureError, where: str, auth: str = "account_key") -> BlobStore
 
 class AzureBlobStore:
     server_copy = True
+    served_here = False
 
     def __init__(
         self, service: BlobServiceClient, container: str, auth: str = "account_key", sas: str = ""

@@ -91,6 +91,9 @@ class BlobStore(Protocol):
 
     # Server-side copy. ``server_copy`` is False when the store can only stream.
     server_copy: bool
+    # True when this app's own web process serves the store's URLs (local files): code running in
+    # that process must then read through the store, never over HTTP back to itself.
+    served_here: bool
 
     def start_copy(self, name: str, source_url: str) -> str:
         """Start copying ``source_url`` into ``name``; returns a CopyStatus value."""

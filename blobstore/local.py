@@ -27,6 +27,7 @@ class LocalBlobStore:
     """
 
     server_copy = False
+    served_here = True
 
     def __init__(self, root_name: str, prefix: str, container: str) -> None:
         self.root_name = root_name

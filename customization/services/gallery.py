@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
 from django.conf import settings
@@ -36,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from PIL import Image, UnidentifiedImageError
 
-from blobstore.base import BlobStoreError
+from blobstore.base import BlobStore, BlobStoreError
 from config.colors import PALETTE, category_hex
 from customization.client import VisionClient, VisionError
 from customization.services.drawing import THUMB_SIDE, annotated_thumbnail, placeholder_tile
@@ -150,10 +150,16 @@ def without_query(url: str) -> str:
 
 @dataclass(frozen=True)
 class Access:
-    """How to read a dataset's URLs: ``sas`` is appended to URLs under ``base`` only."""
+    """How to read a dataset's URLs: ``sas`` is appended to URLs under ``base`` only.
+
+    ``store`` is set when the workspace's storage is served by this app itself (local files): the
+    gallery runs in the web process, so reading those URLs over HTTP would take a second web thread
+    per thumbnail and, with a page of 24 thumbnails, hold every thread waiting on itself.
+    """
 
     base: str = ""
     sas: str = ""
+    store: BlobStore | None = None
 
     def signs(self, url: str) -> bool:
         return bool(self.base and self.sas and url.startswith(self.base))
@@ -163,15 +169,33 @@ class Access:
             return url
         return f"{url}{'&' if '?' in url else '?'}{self.sas.lstrip('?')}"
 
+    def local_name(self, url: str) -> str | None:
+        """The blob name of ``url`` when it lies in a container that this app serves, else None."""
+        if self.store is None or not self.base or not url.startswith(self.base):
+            return None
+        return unquote(urlsplit(url).path[len(urlsplit(self.base).path) :]) or None
+
 
 def workspace_access(workspace: Workspace) -> Access:
     """A fresh read-only SAS on the workspace's container, where its storage can sign one."""
     try:
         _, store = storage_for(workspace)
         base = store.url("x")[:-1]
-        return Access(base, store.container_sas(expires_in=SAS_SECONDS))
+        return Access(base, store.container_sas(expires_in=SAS_SECONDS), store if store.served_here else None)
     except (JobError, BlobStoreError):
         return Access()
+
+
+def _read_here(store: BlobStore, name: str, limit: int) -> bytes:
+    """A blob of a store this app serves, read in-process; the same reasons as over HTTP."""
+    try:
+        if store.properties(name).size > limit:
+            raise Unreadable(f"Larger than {limit // (1024 * 1024)} MB.")
+        return store.get(name)
+    except BlobStoreError as exc:
+        if exc.code == "BlobNotFound":
+            raise Unreadable("Not found (HTTP 404 BlobNotFound): the blob was moved or deleted.") from exc
+        raise Unreadable(f"The storage answered {exc.code}: {exc.message}") from exc
 
 
 def _http_reason(response: requests.Response, signed: bool) -> str:
@@ -199,6 +223,9 @@ def fetch(url: str, access: Access, limit: int) -> bytes:
     expiry = sas_expiry(access.sas) if signed else None
     if expiry and expiry < datetime.now(UTC):
         raise Unreadable(f"The SAS token expired at {expiry:%Y-%m-%d %H:%M} UTC: renew it in Settings.")
+    local = access.local_name(url)
+    if local is not None:
+        return _read_here(access.store, local, limit)
     try:
         with requests.get(access.url(url), timeout=TIMEOUT, stream=True, allow_redirects=False) as response:
             if response.status_code != 200:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -252,3 +253,25 @@ def test_a_classification_thumbnail_shows_its_label_in_the_class_colour(client, 
     picture = Image.open(io.BytesIO(client.get(_thumb_urls(html)[0]).content))  # image 1: dog
     chip = picture.getpixel((6, picture.height - 8))
     assert all(abs(a - b) <= 40 for a, b in zip(chip, class_colour("dog"), strict=True)), chip
+
+
+def test_local_storage_is_read_in_process_never_over_http_to_this_app(client, dataset, monkeypatch):
+    """gunicorn has 8 threads: a page of 24 thumbnails that each fetched /blobs/ from this same app
+    held every thread waiting on itself, and the whole web hung (seen on `make run`)."""
+
+    def no_http(*args, **kwargs):
+        raise AssertionError(f"the gallery made an HTTP request: {args[:1]}")
+
+    import customization.services.gallery as gallery
+
+    monkeypatch.setattr(gallery.requests, "get", no_http)
+    shutil.rmtree(_cache_folder(dataset), ignore_errors=True)
+    login(client, dataset.bob)
+    page = client.get(_page_url(dataset))
+    assert 'id="gallery-error"' not in page.content.decode()
+    urls = _thumb_urls(page.content.decode())
+    assert len(urls) == 24
+    for url in urls[:3]:
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "X-Gallery-Problem" not in response, response.get("X-Gallery-Problem")
