@@ -144,19 +144,30 @@ class Supervisor:
             )
 
     def _stop_all(self) -> None:
-        for child in self.children:
-            child.signal_group(signal.SIGTERM)
+        """Everything but the broker first, then the broker, so that workers can still ack or
+        requeue their messages while they shut down."""
+        last = [c for c in self.children if c.name == "broker"]
+        self._stop([c for c in self.children if c.name != "broker"])
+        self._stop(last)
+        say("supervisor", "all processes stopped")
+
+    def _stop(self, children: list[Child]) -> None:
+        # SIGTERM to the leader only: celery and gunicorn stop their own pool children in order
+        # (a SIGTERM to the whole group kills a pool child mid-task and the parent reports it lost).
+        for child in children:
+            if child.process and child.process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    child.process.terminate()
         deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for child in self.children:
+        for child in children:
             if child.process is None:
                 continue
             try:
                 child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 say("supervisor", f"{child.name} did not stop in {STOP_GRACE_SECONDS:.0f} s: SIGKILL")
-                child.signal_group(signal.SIGKILL)
-                child.process.wait()
-        say("supervisor", "all processes stopped")
+            child.signal_group(signal.SIGKILL, even_if_exited=True)  # and whatever it left behind
+            child.process.wait()
 
 
 def main(argv: list[str]) -> int:
