@@ -157,3 +157,13 @@ def test_an_export_report_gives_its_time_and_what_it_left_out_in_words(client, p
     assert "Negative tag Kept as a category" in text
     assert "COCO files Azure AI Vision" in text
     assert "multilabel" not in text and "192.34" not in text
+
+
+def test_only_a_queued_job_says_it_waits_for_a_worker(client, personas):
+    """A training that a worker has started, before its first progress, is not "waiting for a worker"."""
+    queued = _job(personas, "train_model", {"name": "m"})
+    running = _job(personas, "train_model", {"name": "m"}, status=Job.Status.RUNNING, started_at=CREATED)
+    assert "Waiting for a worker" in page_text(_page(client, personas, queued))
+    text = page_text(_page(client, personas, running))
+    assert "Waiting for a worker" not in text
+    assert "Started; waiting for its first progress" in text
