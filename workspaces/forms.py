@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from workspaces.endpoints import validate_endpoint
+from workspaces.endpoints import connection_string_endpoints, validate_endpoint
 from workspaces.models import Connection, Membership
 from workspaces.services import validate_container
 
@@ -99,9 +99,23 @@ class StorageForm(_ConnectionForm):
             self.add_error("endpoint", "Enter the storage account URL.")
         if auth in ("account_key", "sas", "connection_string") and not has_secret:
             self.add_error("secret", "Enter the account key, SAS token or connection string.")
+        if auth == "connection_string" and data.get("secret"):
+            self._check_connection_string(data["secret"])
         if auth == "local":
             data["endpoint"] = ""
         return data
+
+    def _check_connection_string(self, value: str) -> None:
+        """Every endpoint in it passes the same rule as an account URL (the string is never echoed)."""
+        endpoints = connection_string_endpoints(value)
+        if not endpoints and "usedevelopmentstorage=true" not in value.replace(" ", "").lower():
+            self.add_error("secret", "This connection string names no account or endpoint.")
+        for endpoint in endpoints:
+            try:
+                validate_endpoint(endpoint)
+            except ValidationError as exc:
+                self.add_error("secret", f"The connection string's endpoint is refused: {exc.messages[0]}")
+                return
 
 
 CONNECTION_FORMS: dict[str, type[_ConnectionForm]] = {
