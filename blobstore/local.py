@@ -5,6 +5,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -48,7 +49,7 @@ class LocalBlobStore:
         path = self._path(name)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # one per writer, threads too
             tmp.write_bytes(data)
             os.replace(tmp, path)  # atomic: readers never see half a file
         except OSError as exc:
@@ -60,7 +61,7 @@ class LocalBlobStore:
         target = self._path(name)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
             shutil.copyfile(path, tmp)
             os.replace(tmp, target)
         except OSError as exc:
@@ -99,7 +100,11 @@ class LocalBlobStore:
                 path = Path(dirpath, filename)
                 name = path.relative_to(self.root).as_posix()
                 if name.startswith(prefix):
-                    yield BlobInfo(name=name, size=path.stat().st_size)
+                    try:
+                        size = path.stat().st_size
+                    except FileNotFoundError:
+                        continue  # deleted by another writer since the folder was read, as Azure would not list it
+                    yield BlobInfo(name=name, size=size)
                     count += 1
                     if limit is not None and count >= limit:
                         return
