@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -29,8 +30,13 @@ def plain_url(root: str, path: str) -> str:
     return f"{settings.VISIONPORT_PUBLIC_URL}/blobs/{root}/{quote(path)}"
 
 
+def _expiry(expires_in: int) -> int:
+    """Whole seconds, rounded up, so a URL lives at least ``expires_in`` seconds."""
+    return math.ceil(time.time() + expires_in)
+
+
 def signed_url(root: str, path: str, expires_in: int) -> str:
-    expiry = int(time.time()) + expires_in
+    expiry = _expiry(expires_in)
     return f"{plain_url(root, path)}?se={expiry}&sig={_signature(root, path, expiry)}"
 
 
@@ -40,7 +46,7 @@ def container_token(root: str, prefix: str, expires_in: int) -> str:
     The Vision service appends one SAS to the annotation file's URL and to every image URL, so a
     per-blob signature cannot serve; this one signs the folder instead.
     """
-    expiry = int(time.time()) + expires_in
+    expiry = _expiry(expires_in)
     return f"se={expiry}&sr=c&sig={_signature(root, prefix.rstrip('/') + '/', expiry)}"
 
 

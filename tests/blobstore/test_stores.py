@@ -180,3 +180,16 @@ def test_listing_a_local_container_while_another_thread_deletes_never_fails():
         for worker in workers:
             worker.join()
     assert errors == []
+
+
+def test_a_signed_url_lives_at_least_its_whole_lifetime(monkeypatch):
+    """Signed just before a second turns over, a 1-second URL still opens 0.9 s later."""
+    from blobstore import signing
+
+    monkeypatch.setattr(signing.time, "time", lambda: 1_000.95)
+    query = signing.signed_url("storage", "ws/c/a.png", 1).split("?", 1)[1]
+    params = dict(pair.split("=", 1) for pair in query.split("&"))
+    monkeypatch.setattr(signing.time, "time", lambda: 1_001.85)
+    assert signing.verify("storage", "ws/c/a.png", params["se"], params["sig"]) == ""
+    monkeypatch.setattr(signing.time, "time", lambda: 1_002.5)
+    assert signing.verify("storage", "ws/c/a.png", params["se"], params["sig"]) == "Signed URL expired"

@@ -215,12 +215,12 @@ def test_it_pages_lists_in_a_stable_order_and_counts_agree(client):
 
 
 def test_image_urls_stop_working_after_the_ttl(client, settings):
-    settings.SANDBOX_IMAGE_URL_TTL = 1
+    settings.SANDBOX_IMAGE_URL_TTL = 2
     project = client.create_project("Short-lived")
     data = picture(8)
     image = client.create_images_from_data(project.id, data).images[0].image
     assert requests.get(image.original_image_uri, timeout=10).content == data
-    time.sleep(2.1)
+    time.sleep(3.1)
     expired = requests.get(image.original_image_uri, timeout=10)
     assert expired.status_code == 403
     fresh = client.get_images_by_ids(project.id, image_ids=[image.id])[0]
