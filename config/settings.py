@@ -196,7 +196,7 @@ JOB_PROGRESS_MIN_INTERVAL = 0.5  # seconds between two progress writes (the fina
 VISIONPORT_ALLOWED_HTTP_HOSTS = envlist("VISIONPORT_ALLOWED_HTTP_HOSTS")
 # Endpoints in private ranges (10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10) or link-local are
 # refused unless their host is listed here (a private endpoint, an on-prem proxy); cloud metadata
-# addresses are refused always (workspaces.endpoints).
+# addresses are refused always (outbound.endpoints).
 VISIONPORT_ALLOWED_PRIVATE_HOSTS = envlist("VISIONPORT_ALLOWED_PRIVATE_HOSTS")
 LOCAL_STORAGE_ROOT = Path(env("VISIONPORT_STORAGE_DIR", str(VAR_DIR / "storage")))
 CONNECTION_TIMEOUT_SECONDS = envint("CONNECTION_TIMEOUT_SECONDS", 10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from workspaces.endpoints import connection_string_endpoints, validate_endpoint
+from outbound.endpoints import connection_string_endpoints, validate_endpoint
 from workspaces.models import Connection, Membership
 from workspaces.services import validate_container
 

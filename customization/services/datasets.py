@@ -15,7 +15,7 @@ from jobs.errors import JobError
 from jobs.models import Job
 from jobs.runner import JobContext
 from migrator.services.export import storage_for
-from workspaces.endpoints import validate_endpoint
+from outbound.endpoints import validate_endpoint
 
 NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$")
 SAS_MARGIN_HOURS = 48

@@ -43,7 +43,7 @@ from customization.services.drawing import THUMB_SIDE, annotated_thumbnail, plac
 from customization.validation import sas_expiry
 from jobs.errors import JobError
 from migrator.services.export import storage_for
-from workspaces.endpoints import validate_endpoint
+from outbound.endpoints import validate_endpoint
 from workspaces.models import Workspace
 
 PAGE_SIZE = 24

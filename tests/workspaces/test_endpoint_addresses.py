@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from outbound.endpoints import connection_string_endpoints, validate_endpoint
 from tests.conftest import login
-from workspaces.endpoints import connection_string_endpoints, validate_endpoint
 from workspaces.models import Connection
 
 

@@ -8,8 +8,8 @@ from django.db import connection as db
 from django.urls import reverse
 
 from jobs.models import Job
+from outbound.endpoints import validate_endpoint
 from tests.conftest import login
-from workspaces.endpoints import validate_endpoint
 from workspaces.models import Connection
 
 pytestmark = pytest.mark.django_db
