@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from jobs.errors import RetryRefused
@@ -120,8 +121,9 @@ def job_history_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    name = f"jobs-{request.workspace.name}.csv".replace(" ", "-").replace('"', "")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # A slug, never the name itself: a name with a newline or a quote would break the header (a 500).
+    slug = slugify(request.workspace.name) or "workspace"
+    response["Content-Disposition"] = f'attachment; filename="jobs-{slug}.csv"'
     return response
 
 
