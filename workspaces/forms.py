@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
 from outbound.endpoints import connection_string_endpoints, validate_endpoint
@@ -135,7 +136,12 @@ def connection_form(kind: str, connection: Connection, data=None) -> _Connection
 
 
 class MemberAddForm(forms.Form):
-    username = forms.CharField(max_length=150)
+    # Django's own username rules (letters, digits and @ . + - _), as createsuperuser and the admin apply them.
+    username = forms.CharField(
+        max_length=User._meta.get_field("username").max_length,
+        validators=[User.username_validator],
+        help_text="Letters, digits and @ . + - _ only.",
+    )
     email = forms.EmailField(required=False, help_text="Only used when a new account is created.")
     role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
