@@ -1,19 +1,29 @@
 from __future__ import annotations
 
+import math
+import uuid
 from collections.abc import Mapping
+from urllib.parse import urlsplit, urlunsplit
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from customization.models import DatasetRecord
 from customization.services.datasets import NAME
 from customization.training_rules import (
     LOCAL_MINIMUM_HOURS,
+    MAX_HOURS,
     boxes_per_image,
     budget_refusal,
     hours_text,
     kind_mismatch,
 )
+from jobs.errors import JobError
+from jobs.models import Job
+from migrator.services.export import storage_for
+from outbound.endpoints import validate_endpoint
+from workspaces.models import Workspace
 
 KINDS = [("imageObjectDetection", "Object detection"), ("imageClassification", "Classification (multiclass)")]
 MODEL_KINDS = [
@@ -24,11 +34,63 @@ MODEL_KINDS = [
 MAX_UPLOAD = 6 * 1024 * 1024
 
 
+MIN_SAS_HOURS = 0.001
+EXPORT_GONE = "The export this file came from no longer exists; register it without the link."
+
+
 def _name(value: str) -> str:
     value = value.strip()
     if not NAME.match(value):
         raise ValidationError("Use letters, digits, '.', '_' and '-', starting with a letter or digit.")
     return value
+
+
+def _range_text(minimum: float | None) -> str:
+    if minimum is None:
+        return f"Enter a budget above 0 h and at most {MAX_HOURS:g} h (12 days), the service's limit."
+    return f"Enter a budget from {minimum:g} h to {MAX_HOURS:g} h (12 days), the service's limit."
+
+
+class HoursField(forms.FloatField):
+    """A budget in hours: a finite number (nan, inf and 1e400 get the range sentence, not "Enter a
+    number"), at most the service's MAX_HOURS; above ``minimum`` when one is given."""
+
+    def __init__(self, *, minimum: float | None = None, **kwargs) -> None:
+        self.minimum = minimum
+        super().__init__(error_messages={"invalid": _range_text(minimum)}, **kwargs)
+
+    def validate(self, value: float | None) -> None:
+        super().validate(value)
+        if value is None:
+            return
+        low = self.minimum if self.minimum is not None else 0
+        if not math.isfinite(value) or value > MAX_HOURS or value < low or value <= 0:
+            raise ValidationError(self.error_messages["invalid"], code="out_of_range")
+
+
+def _bare(url: str) -> str:
+    """``url`` without its query and fragment (a SAS may ride in the query of a COCO URL)."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
+
+
+def _own_origins(workspace: Workspace | None) -> list[str]:
+    """Where this server may read on loopback: itself (local storage's /blobs/) and the workspace's
+    container (Azurite on this machine), as the job's reader allows."""
+    origins = [settings.VISIONPORT_PUBLIC_URL]
+    if workspace is not None:
+        try:
+            _, store = storage_for(workspace)
+            origins.append(store.url("x"))
+        except JobError:
+            pass
+    return origins
 
 
 class RegisterDatasetForm(forms.Form):
@@ -53,8 +115,8 @@ class RegisterDatasetForm(forms.Form):
         initial="sas",
         label="How the service reads the files",
     )
-    budget_hours = forms.FloatField(
-        min_value=0.001,
+    budget_hours = HoursField(
+        minimum=MIN_SAS_HOURS,
         initial=1,
         label="Planned training budget (hours)",
         help_text="The SAS is made to outlive it by 48 hours.",
@@ -70,6 +132,47 @@ class RegisterDatasetForm(forms.Form):
     )
     export_job = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, workspace: Workspace | None = None, **kwargs) -> None:
+        """``workspace``: the one registering; an export link must name one of its exports, and a
+        COCO URL on this machine must be its own storage. Without it, any workspace's export and any
+        loopback URL pass here (the job's reader still refuses other loopback ports)."""
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        if not url or self.data.get(self.add_prefix("source")) != "url":
+            return url
+        try:
+            bare = _bare(url)
+            own = {_origin(o) for o in _own_origins(self.workspace)}
+            loopback = self.workspace is None or _origin(bare) in own
+            validate_endpoint(bare, loopback=loopback)
+        except ValueError as exc:  # urlsplit: a bad IPv6 literal or port
+            raise ValidationError(
+                "Enter a full URL, e.g. https://myaccount.blob.core.windows.net/data/train.json"
+            ) from exc
+        return url
+
+    def clean_export_job(self) -> str:
+        value = self.cleaned_data["export_job"].strip()
+        if not value:
+            return ""
+        try:
+            pk = uuid.UUID(value)
+        except ValueError:
+            pk = None
+        exports = Job.objects.filter(pk=pk, kind="export_project")
+        if self.workspace is not None:
+            exports = exports.filter(workspace=self.workspace)
+        if pk is None or not exports.exists():
+            # The field is hidden: drop the link from the form shown again, so that submitting it
+            # once more registers the file without it, and say so where the page shows errors.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("export_job")] = ""
+            raise ValidationError(EXPORT_GONE, code="export_gone")
+        return str(pk)
+
     def clean(self) -> dict:
         data = super().clean()
         if data.get("source") == "storage" and not data.get("path"):
@@ -78,6 +181,8 @@ class RegisterDatasetForm(forms.Form):
             if not data.get("url"):
                 self.add_error("url", "Enter the URL of the COCO file.")
             data["auth"] = "managedIdentity"
+        if self.has_error("export_job"):  # a hidden field: the page shows the sentence beside the file
+            self.add_error("url" if data.get("source") == "url" else "path", EXPORT_GONE)
         return data
 
 
@@ -99,7 +204,7 @@ class TrainForm(forms.Form):
         label="Evaluation dataset",
         help_text="Optional: without one, a stratified 20% is held out.",
     )
-    budget_hours = forms.FloatField(label="Time budget (hours)")
+    budget_hours = HoursField(label="Time budget (hours)")
 
     def __init__(
         self,

@@ -15,6 +15,7 @@ One pass over the lists, so a 1,000,000-image file validates in seconds.
 from __future__ import annotations
 
 import io
+import math
 from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -132,8 +133,55 @@ def _dense(ids: Collection[int], n: int) -> bool:
     return len(ids) == n and (n == 0 or (min(ids) == 1 and max(ids) == n))
 
 
+MAX_DEPTH = 64  # COCO nests 5 deep (a polygon in a segmentation); 64 leaves room for any extension
+SHOWN_CHARS = 200
+
+
+def _text(value: object) -> str:
+    """A value as a report shows it, short and never raising: str() of a 5,000-digit int raises
+    ValueError, and repr() of a list nested 100,000 deep raises RecursionError."""
+    if isinstance(value, str):
+        return value if len(value) <= SHOWN_CHARS else value[:SHOWN_CHARS] + "…"
+    if isinstance(value, bool) or value is None:
+        return str(value).lower() if value is not None else "null"
+    if isinstance(value, int):
+        return str(value) if value.bit_length() <= 64 else f"a {value.bit_length()}-bit number"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return f"an object of {len(value)} keys"
+    return type(value).__name__
+
+
+def _deeper_than(value: object, limit: int) -> bool:
+    """Whether lists and objects nest more than ``limit`` deep in ``value`` (no recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list | tuple))
+    return False
+
+
 def _image_where(position: int, image_id: object, name: object) -> str:
-    return f"image id {image_id} ({name})" if name else f"images[{position}]"
+    return f"image id {_text(image_id)} ({_text(name)})" if name else f"images[{position}]"
+
+
+def _annotation_where(aid: object, image_id: object) -> str:
+    return f"annotation id {_text(aid)} (image {_text(image_id)})"
+
+
+def _finite(value: object) -> bool:
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Report:
@@ -152,6 +200,17 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
             "Export the file again as COCO JSON.",
         )
         return report
+    # The lists below are read entry by entry, so a nested value there is reported where it is; the
+    # other keys (info, licenses) are small, and only their depth is checked.
+    for key, value in coco.items():
+        if key not in ("images", "annotations", "categories") and _deeper_than(value, MAX_DEPTH):
+            report.add(
+                "too_deep",
+                "error",
+                f"Lists or objects nest more than {MAX_DEPTH} deep, which no COCO file does.",
+                "Export the file again as COCO JSON.",
+                _text(key),
+            )
     lists = {}
     for key in ("images", "annotations", "categories"):
         value = coco.get(key)
@@ -207,11 +266,11 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
             )
         else:
             image_ids[image_id] = image
-        if not name:
+        if not (name and isinstance(name, str)):
             add(
                 "image_file_name",
                 "error",
-                "An image has no file_name.",
+                "An image has no file_name, or it is not text.",
                 "Add the blob path as file_name.",
                 _image_where(position, image_id, name),
             )
@@ -225,7 +284,10 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
             )
         width, height = image.get("width"), image.get("height")
         if not (
-            (type(width) in _NUMBERS or _is_num(width)) and (type(height) in _NUMBERS or _is_num(height))
+            (type(width) in _NUMBERS or _is_num(width))
+            and (type(height) in _NUMBERS or _is_num(height))
+            and _finite(width)
+            and _finite(height)
         ):
             add(
                 "image_size_missing",
@@ -240,7 +302,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "error",
                 f"Images must be {quota.min_dim} to {quota.max_dim:,} pixels on each side.",
                 "Resize the image, or leave it out.",
-                f"{_image_where(position, image_id, name)}: {width}x{height}",
+                f"{_image_where(position, image_id, name)}: {_text(width)}x{_text(height)}",
             )
     if image_ids and not _dense(image_ids, len(images)):
         add(
@@ -262,8 +324,9 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
     seen_names: Counter = Counter()
     for position, category in enumerate(categories):
         cid = category.get("id") if isinstance(category, dict) else None
-        name = str(category.get("name", "")) if isinstance(category, dict) else ""
-        where = f"category id {cid} ({name})"
+        raw_name = category.get("name", "") if isinstance(category, dict) else ""
+        name = raw_name if isinstance(raw_name, str) else _text(raw_name)
+        where = f"category id {_text(cid)} ({_text(name)})"
         if not _is_int(cid) or cid in category_names:
             add(
                 "category_id",
@@ -274,6 +337,14 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
             )
             continue
         category_names[cid] = name
+        if not isinstance(raw_name, str):
+            add(
+                "category_name",
+                "error",
+                "A category name is not text.",
+                "Give every category a name as a JSON string.",
+                where,
+            )
         seen_names[name.lower()] += 1
         if name.lower() == "negative":
             add(
@@ -297,7 +368,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "warning",
                 "Two categories share a name.",
                 "Merge them: predictions will not tell them apart.",
-                name,
+                _text(name),
             )
 
     # Annotations. Unique ids in 1..N are one bit each; the others (an error anyway) go in a set.
@@ -335,7 +406,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "error",
                 "Annotation ids must be unique integers.",
                 "Number the annotations 1..N.",
-                f"annotation id {aid} (image {image_id})",
+                _annotation_where(aid, image_id),
             )
         if not (type(image_id) is int or _is_int(image_id)) or image_id not in image_ids:
             add(
@@ -343,7 +414,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "error",
                 "An annotation points at an image that does not exist.",
                 "Fix image_id or remove the annotation.",
-                f"annotation id {aid} (image {image_id})",
+                _annotation_where(aid, image_id),
             )
             continue
         if not (type(cid) is int or _is_int(cid)) or cid not in category_names:
@@ -352,7 +423,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "error",
                 "An annotation points at a category that does not exist.",
                 "Fix category_id or add the category.",
-                f"annotation id {aid} (image {image_id})",
+                _annotation_where(aid, image_id),
             )
             continue
         per_image[image_id] = per_image.get(image_id, 0) + 1
@@ -366,7 +437,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "warning",
                 "Classification annotations carry a bbox, which is ignored.",
                 "Register as object detection if the boxes matter, or drop them.",
-                f"annotation id {aid} (image {image_id})",
+                _annotation_where(aid, image_id),
             )
     if (ann_in_range or ann_other) and (ann_other or ann_in_range != n_annotations):
         add(
@@ -386,7 +457,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "warning",
                 "Images without annotations are not used for training.",
                 "Label them, or leave them out of the file.",
-                f"image id {image_id} ({image.get('file_name')})",
+                f"image id {_text(image_id)} ({_text(image.get('file_name'))})",
             )
         elif max_labels and count > max_labels:
             add(
@@ -394,7 +465,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "error",
                 "A classification image has several labels; Image Analysis trains multiclass classifiers only.",
                 "Keep one label per image (re-export with 'keep the first tag' or 'leave them out').",
-                f"image id {image_id} ({image.get('file_name')})",
+                f"image id {_text(image_id)} ({_text(image.get('file_name'))})",
             )
         elif max_regions and count > max_regions:
             add(
@@ -402,7 +473,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "error",
                 f"More than {max_regions} boxes on an image.",
                 "Remove boxes or split the image.",
-                f"image id {image_id} ({image.get('file_name')})",
+                f"image id {_text(image_id)} ({_text(image.get('file_name'))})",
             )
 
     for cid, name in category_names.items():
@@ -414,7 +485,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "warning",
                 "A category has no annotations.",
                 "Remove it, or label images with it.",
-                f"category id {cid} ({name})",
+                f"category id {_text(cid)} ({_text(name)})",
             )
         elif n < quota.min_per_category:
             add(
@@ -422,7 +493,7 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "error",
                 f"A category has fewer than {quota.min_per_category} annotations, the {purpose} minimum.",
                 "Label more images with it, or remove it.",
-                f"category id {cid} ({name}): {n}",
+                f"category id {_text(cid)} ({_text(name)}): {n}",
             )
     return report
 
@@ -444,7 +515,7 @@ def _check_box(report: Report, bbox: object, aid: object, image_id: object) -> N
             "error",
             "A detection annotation has no [left, top, width, height] bbox.",
             "Add the box, or register the file as classification.",
-            f"annotation id {aid} (image {image_id})",
+            _annotation_where(aid, image_id),
         )
         return
     if left > 1 or top > 1 or width > 1 or height > 1:
@@ -454,7 +525,7 @@ def _check_box(report: Report, bbox: object, aid: object, image_id: object) -> N
             "Boxes look like pixels; Image Analysis needs boxes relative to the image size (0..1).",
             "Divide left and width by the image width, top and height by its height "
             "(Visionport's exports write both flavours).",
-            f"annotation id {aid} (image {image_id}): {list(bbox)}",
+            f"{_annotation_where(aid, image_id)}: [{', '.join(_text(v) for v in bbox)}]",
         )
         return
     if not (
@@ -470,7 +541,7 @@ def _check_box(report: Report, bbox: object, aid: object, image_id: object) -> N
             "error",
             "A box lies partly outside the image or has no area.",
             "Clamp boxes into the image; drop empty ones.",
-            f"annotation id {aid} (image {image_id}): {list(bbox)}",
+            f"{_annotation_where(aid, image_id)}: [{', '.join(_text(v) for v in bbox)}]",
         )
 
 
