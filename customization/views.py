@@ -403,7 +403,8 @@ def try_it_out(request: WorkspaceRequest) -> HttpResponse:
             target=form.cleaned_data["model"],
             params={
                 "model": form.cleaned_data["model"],
-                "image_path": str(path),
+                "image_path": str(path),  # never shown (jobs/labels.py); the page shows the name uploaded
+                "image_name": Path(request.FILES["image"].name or "").name[:200],
                 "content_type": image["content_type"],
                 "width": image["width"],
                 "height": image["height"],

@@ -123,7 +123,13 @@ def prediction_path(job_id: object, extension: str) -> Path:
 def predict(job: Job, ctx: JobContext) -> dict:
     """Job service for kind ``predict``: the uploaded image (kept for review) through analyze."""
     p = job.params
-    image = Path(p["image_path"]).read_bytes()
+    try:
+        image = Path(p["image_path"]).read_bytes()
+    except OSError:
+        # Not the exception itself: its text names the file's place on the server, and the job page shows it.
+        raise JobError(
+            "image_gone", "The uploaded image is no longer kept on the server: upload it again on Try it out."
+        ) from None
     client = VisionClient.for_workspace(job.workspace)
     started = time.perf_counter()
     body, tags, objects = client.analyze(p["model"], image, p["content_type"])
