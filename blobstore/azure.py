@@ -193,9 +193,13 @@ class AzureBlobStore:
         return f"{self.url(name)}?{sas}"
 
     def container_sas(self, *, expires_in: int) -> str:
-        """A read+list SAS on the whole container (what dataset registration hands the service)."""
+        """A read+list SAS on the whole container (what dataset registration hands the service).
+
+        A stored SAS is handed out only when it already is no more than that: one that can write
+        or delete, or opens the whole account, stays here (CannotSign says what to store instead).
+        """
         if self.sas:
-            return self.sas
+            return _read_only(self.sas)
         key = getattr(self.service.credential, "account_key", None)
         if not key:
             raise BlobStoreError(
@@ -227,3 +231,18 @@ class AzureBlobStore:
         )
         copy = props.copy
         return (copy.status or CopyStatus.SUCCESS, copy.status_description or "")
+
+
+def _read_only(sas: str) -> str:
+    """``sas`` when it grants at most read and list on one container; BlobStoreError otherwise."""
+    fields = dict(part.partition("=")[::2] for part in sas.lstrip("?").split("&") if part)
+    extra = set(fields.get("sp", "")) - {"r", "l"}
+    if extra or "ss" in fields or "srt" in fields:
+        scope = "the whole account" if "ss" in fields or "srt" in fields else "its container"
+        raise BlobStoreError(
+            "SasTooBroad",
+            f"The stored SAS token opens {scope} with permissions '{fields.get('sp', '')}': Visionport "
+            "hands the Vision service only a read-only token. Add the account key in Settings (a short "
+            "read-only SAS is then signed for each dataset), or register with managed identity.",
+        )
+    return sas

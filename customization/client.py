@@ -116,8 +116,15 @@ class VisionClient:
         headers = {"Content-Type": content_type} if content_type else {}
 
         def send() -> requests.Response:
-            response = self.session.request(
-                method, url, params=query, json=json, data=data, headers=headers, timeout=self.timeout
+            response = self.session.request(  # no redirect: the key header would follow it
+                method,
+                url,
+                params=query,
+                json=json,
+                data=data,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
             )
             if response.status_code == 429 or response.status_code >= 500:
                 response.raise_for_status()  # retried by the policy

@@ -79,11 +79,13 @@ def address_refusal(address: Address) -> str | None:
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT, not is_private in Python
 
 
-def validate_endpoint(url: str) -> str:
+def validate_endpoint(url: str, *, loopback: bool = True) -> str:
     """Return the endpoint without a trailing slash, or raise ValidationError with a fix.
 
     Azure endpoints must use https; plain http is accepted only for loopback (the sandbox,
-    Azurite) and for hosts the operator lists in VISIONPORT_ALLOWED_HTTP_HOSTS.
+    Azurite) and for hosts the operator lists in VISIONPORT_ALLOWED_HTTP_HOSTS. With
+    ``loopback=False`` (a URL read for a user, outside this server's own origins) this machine's
+    addresses are refused like private ones.
     """
     url = url.strip()
     parts = urlsplit(url)
@@ -99,19 +101,23 @@ def validate_endpoint(url: str) -> str:
     allowed = (
         host in settings.VISIONPORT_ALLOWED_HTTP_HOSTS or host in settings.VISIONPORT_ALLOWED_PRIVATE_HOSTS
     )
-    if parts.scheme == "http" and not (is_loopback(host) or host in settings.VISIONPORT_ALLOWED_HTTP_HOSTS):
-        raise ValidationError(
-            f"Use https:// for {host}. Plain http is only allowed for this machine "
-            "(the sandbox) and hosts your operator allows."
-        )
     for address in host_addresses(host):
-        refusal = address_refusal(address)
+        refusal = address_refusal(address) or (
+            None if loopback or not address.is_loopback else "this machine"
+        )
         if refusal and not (allowed and address not in METADATA):
             shown = host if str(address) == host.strip("[]") else f"{host} ({address})"
             raise ValidationError(
                 f"{shown} is {refusal}, not an Azure service endpoint. Use the resource's public "
                 "endpoint, or ask your operator to allow this host (VISIONPORT_ALLOWED_PRIVATE_HOSTS)."
             )
+    if parts.scheme == "http" and not (
+        (loopback and is_loopback(host)) or host in settings.VISIONPORT_ALLOWED_HTTP_HOSTS
+    ):
+        raise ValidationError(
+            f"Use https:// for {host}. Plain http is only allowed for this machine "
+            "(the sandbox) and hosts your operator allows."
+        )
     return url.rstrip("/")
 
 

@@ -19,6 +19,7 @@ from django.db import connection
 from jobs.models import Job
 from sandbox.keys import sandbox_key
 from tests import loopback_guard
+from tests.http_recorder import recorder  # noqa: F401 (a fixture for every test)
 from workspaces.models import Connection, Membership, Workspace
 from workspaces.services import connection_update
 

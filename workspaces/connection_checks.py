@@ -53,6 +53,12 @@ class ConnectionReport:
 
 def _http_failure(report: ConnectionReport, response: requests.Response, key_help: str) -> ConnectionReport:
     status = response.status_code
+    if 300 <= status < 400:
+        return report.failed(
+            "API",
+            f"The endpoint answered {status}, a redirect, which is not followed (the key would go "
+            "with it): enter the resource's own endpoint (its Keys and Endpoint page).",
+        )
     if status in (401, 403):
         return report.failed("Key", f"The endpoint answered {status}: the key was rejected. {key_help}")
     if status == 404:
@@ -71,7 +77,14 @@ def _http_failure(report: ConnectionReport, response: requests.Response, key_hel
 
 
 def _get(url: str, headers: dict[str, str], params: dict[str, str] | None = None) -> requests.Response:
-    return requests.get(url, headers=headers, params=params, timeout=settings.CONNECTION_TIMEOUT_SECONDS)
+    """No redirect is followed: requests would send the key header on to the new host."""
+    return requests.get(
+        url,
+        headers=headers,
+        params=params,
+        timeout=settings.CONNECTION_TIMEOUT_SECONDS,
+        allow_redirects=False,
+    )
 
 
 def _unreachable(report: ConnectionReport, endpoint: str, exc: requests.RequestException) -> ConnectionReport:

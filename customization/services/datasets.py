@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
+from dataclasses import dataclass
 
 import requests
 
@@ -15,41 +17,116 @@ from jobs.errors import JobError
 from jobs.models import Job
 from jobs.runner import JobContext
 from migrator.services.export import storage_for
-from outbound.endpoints import validate_endpoint
+from outbound.reader import Token, Unreadable, read_url, without_query
 
 NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$")
 SAS_MARGIN_HOURS = 48
 
 
-def _read_coco(job: Job) -> tuple[object, str, str]:
-    """(parsed COCO, annotation URL for the service, SAS or "")."""
-    params = job.params
-    if params["source"] == "storage":
-        _, store = storage_for(job.workspace)
-        try:
-            raw = store.get(params["path"])
-        except BlobStoreError as exc:
-            raise JobError("annotation_unreadable", f"Cannot read {params['path']}: {exc.message}") from exc
-        sas = ""
-        if params.get("auth") == "sas":
-            hours = float(params.get("budget_hours") or 1) + SAS_MARGIN_HOURS
-            try:
-                sas = store.container_sas(expires_in=int(hours * 3600))
-            except BlobStoreError as exc:
-                raise JobError("cannot_sign", exc.message) from exc
-        url = store.url(params["path"])
-    else:
-        url = validate_endpoint(params["url"])
-        try:
-            response = requests.get(url, timeout=60)
-            response.raise_for_status()
-        except requests.RequestException as exc:
-            raise JobError("annotation_unreadable", f"Cannot download {url}: {exc}") from exc
-        raw, sas = response.content, ""
+ANNOTATION_MAX_BYTES = 512 * 1024 * 1024
+IMAGE_MAX_BYTES = 20 * 1024 * 1024 + 1  # one byte over the quota, so check_images names the size
+
+
+@dataclass(frozen=True)
+class Source:
+    """A COCO file as read: the parsed value, its URL for the service, and the container it lies in."""
+
+    coco: object
+    url: str
+    token: Token  # the read-only SAS handed to the service (empty query: managed identity)
+
+
+def _container_base(workspace) -> str:  # noqa: ANN001
+    """The workspace's container URL ending in /, or "" when it has no storage."""
     try:
-        return json.loads(raw), url, sas
+        _, store = storage_for(workspace)
+    except JobError:
+        return ""
+    return store.url("x")[:-1]
+
+
+def _parse(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except RecursionError as exc:
+        raise JobError(
+            "annotation_too_deep", "The annotation file nests lists or objects too deeply to be COCO."
+        ) from exc
     except ValueError as exc:
         raise JobError("annotation_not_json", f"The annotation file is not valid JSON: {exc}") from exc
+
+
+def _read_coco(job: Job) -> Source:
+    params = job.params
+    if params["source"] != "storage":
+        base = _container_base(job.workspace)
+        try:
+            raw = read_url(params["url"], limit=ANNOTATION_MAX_BYTES, timeout=60, loopback_origins=[base])
+        except Unreadable as exc:
+            raise JobError(
+                "annotation_unreadable", f"Cannot download {without_query(params['url'])}: {exc.reason}"
+            ) from exc
+        return Source(_parse(raw), params["url"].strip(), Token(base, ""))
+    _, store = storage_for(job.workspace)
+    try:
+        raw = store.get(params["path"])
+    except BlobStoreError as exc:
+        raise JobError("annotation_unreadable", f"Cannot read {params['path']}: {exc.message}") from exc
+    sas = ""
+    if params.get("auth") == "sas":
+        hours = float(params.get("budget_hours") or 1) + SAS_MARGIN_HOURS
+        try:
+            sas = store.container_sas(expires_in=int(hours * 3600))
+        except BlobStoreError as exc:
+            raise JobError("cannot_sign", exc.message) from exc
+    return Source(_parse(raw), store.url(params["path"]), Token(store.url("x")[:-1], sas))
+
+
+def _check_images(report, images: list, source: Source, check: str) -> int:  # noqa: ANN001
+    """Read images as the service will (the SAS only inside the container); how many were read."""
+    session = requests.Session()
+    loopback = [source.token.base]
+    if source.token.query:
+        outside = [
+            i
+            for i in images
+            if isinstance(i, dict)
+            and isinstance(i.get("coco_url") or i.get("absolute_url"), str)
+            and not source.token.applies(i.get("coco_url") or i.get("absolute_url"))
+        ]
+        if outside:
+            report.add(
+                "image_outside_container",
+                "error",
+                "Images lie outside the workspace's container, and the service would send the SAS to them.",
+                "Copy the images into the container (an export does), or register with managed identity.",
+                f"{len(outside)} image{'s' if len(outside) != 1 else ''}, e.g. id {outside[0].get('id')}",
+            )
+            return 0
+
+    def fetch(image_url: str) -> bytes:
+        try:
+            return read_url(
+                image_url,
+                limit=IMAGE_MAX_BYTES,
+                timeout=30,
+                token=source.token,
+                loopback_origins=loopback,
+                session=session,
+            )
+        except Unreadable as exc:
+            raise OSError(exc.reason) from exc
+
+    return check_images(report, images, fetch=fetch, sample=None if check == "all" else 50)
+
+
+def _export_job_id(job: Job) -> str | None:
+    """The export this file came from, when it is a job of this workspace (else nothing is linked)."""
+    value = job.params.get("export_job") or ""
+    try:
+        return str(Job.objects.get(pk=uuid.UUID(str(value)), workspace=job.workspace).pk) if value else None
+    except (ValueError, Job.DoesNotExist):
+        return None
 
 
 def dataset_register(job: Job, ctx: JobContext) -> dict:
@@ -60,7 +137,8 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
             "bad_name", "Dataset names start with a letter or digit and use letters, digits, '.', '_', '-'."
         )
     ctx.progress(0, 4, "Reading the COCO file…")
-    coco, url, sas = _read_coco(job)
+    source = _read_coco(job)
+    coco, url, sas = source.coco, source.url, source.token.query
     ctx.progress(1, 4, "Validating…")
     report = validate_coco(coco, kind=params["kind"], purpose=params.get("purpose", "training"))
     if sas:
@@ -68,16 +146,7 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
     images = coco.get("images") if isinstance(coco, dict) else None
     if report.ok and isinstance(images, list) and params.get("check", "sample") != "none":
         ctx.progress(2, 4, "Reading images with the service's credentials…")
-        session = requests.Session()
-
-        def fetch(image_url: str) -> bytes:
-            response = session.get(f"{image_url}?{sas}" if sas else image_url, timeout=30)
-            response.raise_for_status()
-            return response.content
-
-        checked = check_images(
-            report, images, fetch=fetch, sample=None if params.get("check") == "all" else 50
-        )
+        checked = _check_images(report, images, source, params.get("check", "sample"))
         ctx.log(f"Read and decoded {checked} images.")
     result = {"validation": report.as_dict()}
     if not report.ok:
@@ -117,7 +186,7 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
             "report": result["validation"],
             "registered_by": job.actor,
             "job": job,
-            "export_job_id": params.get("export_job") or None,
+            "export_job_id": _export_job_id(job),
         },
     )
     result["dataset"] = dataset

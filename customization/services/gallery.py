@@ -28,11 +28,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
-import requests
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from PIL import Image, UnidentifiedImageError
 
@@ -43,7 +41,7 @@ from customization.services.drawing import THUMB_SIDE, annotated_thumbnail, plac
 from customization.validation import sas_expiry
 from jobs.errors import JobError
 from migrator.services.export import storage_for
-from outbound.endpoints import validate_endpoint
+from outbound.reader import Token, Unreadable, check_url, read_url, without_query
 from workspaces.models import Workspace
 
 PAGE_SIZE = 24
@@ -68,14 +66,6 @@ class GalleryError(Exception):
 
 class GalleryNotFound(GalleryError):
     """No such dataset, or no such image in it (404)."""
-
-
-class Unreadable(Exception):
-    """One URL could not be read; ``reason`` never holds a SAS."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -140,17 +130,12 @@ class Thumbnail:
         return re.sub(r"[^\x20-\x7e]", "?", self.problem)[:300]
 
 
-# --- Reading over HTTP ----------------------------------------------------------------------------
-
-
-def without_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+# --- Reading the dataset's files ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Access:
-    """How to read a dataset's URLs: ``sas`` is appended to URLs under ``base`` only.
+    """How to read a dataset's URLs: ``sas`` goes only to URLs inside the container at ``base``.
 
     ``store`` is set when the workspace's storage is served by this app itself (local files): the
     gallery runs in the web process, so reading those URLs over HTTP would take a second web thread
@@ -161,17 +146,13 @@ class Access:
     sas: str = ""
     store: BlobStore | None = None
 
-    def signs(self, url: str) -> bool:
-        return bool(self.base and self.sas and url.startswith(self.base))
-
-    def url(self, url: str) -> str:
-        if not self.signs(url):
-            return url
-        return f"{url}{'&' if '?' in url else '?'}{self.sas.lstrip('?')}"
+    @property
+    def token(self) -> Token:
+        return Token(self.base, self.sas)
 
     def local_name(self, url: str) -> str | None:
         """The blob name of ``url`` when it lies in a container that this app serves, else None."""
-        if self.store is None or not self.base or not url.startswith(self.base):
+        if self.store is None or not Token(self.base, "x").applies(url):
             return None
         return unquote(urlsplit(url).path[len(urlsplit(self.base).path) :]) or None
 
@@ -198,47 +179,17 @@ def _read_here(store: BlobStore, name: str, limit: int) -> bytes:
         raise Unreadable(f"The storage answered {exc.code}: {exc.message}") from exc
 
 
-def _http_reason(response: requests.Response, signed: bool) -> str:
-    code = response.headers.get("x-ms-error-code", "")
-    found = re.search(r"<Message>([^<]{1,160})", response.text[:2000]) if response.text else None
-    detail = f"HTTP {response.status_code}{f' {code}' if code else ''}"
-    message = found.group(1).split("\n")[0] if found else ""
-    if response.status_code in (401, 403):
-        if "expire" in message.lower():
-            return f"The SAS token expired ({detail}: {message})."
-        hint = "the SAS is wrong or expired" if signed else "the storage refuses anonymous reads"
-        return f"Access denied ({detail}): {hint}."
-    if response.status_code == 404:
-        return f"Not found ({detail}): the blob was moved or deleted."
-    return f"The storage answered {detail}{f': {message}' if message else ''}."
-
-
 def fetch(url: str, access: Access, limit: int) -> bytes:
     """The body at ``url``, signed when it lies in the workspace's container; Unreadable otherwise."""
-    try:
-        validate_endpoint(without_query(url))
-    except ValidationError as exc:
-        raise Unreadable(f"Not read: {exc.messages[0]}") from exc
-    signed = access.signs(url)
+    check_url(url, loopback_origins=[access.base])
+    signed = access.token.applies(url)
     expiry = sas_expiry(access.sas) if signed else None
     if expiry and expiry < datetime.now(UTC):
         raise Unreadable(f"The SAS token expired at {expiry:%Y-%m-%d %H:%M} UTC: renew it in Settings.")
     local = access.local_name(url)
     if local is not None:
         return _read_here(access.store, local, limit)
-    try:
-        with requests.get(access.url(url), timeout=TIMEOUT, stream=True, allow_redirects=False) as response:
-            if response.status_code != 200:
-                raise Unreadable(_http_reason(response, signed))
-            chunks, size = [], 0
-            for chunk in response.iter_content(256 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise Unreadable(f"Larger than {limit // (1024 * 1024)} MB.")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except requests.RequestException as exc:
-        raise Unreadable(f"Cannot be reached ({type(exc).__name__}).") from exc
+    return read_url(url, limit=limit, timeout=TIMEOUT, token=access.token, loopback_origins=[access.base])
 
 
 def decode(data: bytes) -> Image.Image:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import requests
-
+from outbound.reader import Unreadable, read_url
 from sandbox import conf
 from sandbox.imaging import ImageRejected
 
@@ -11,20 +10,10 @@ from sandbox.imaging import ImageRejected
 def url_fetch(url: str) -> bytes:
     """The bytes at ``url``; ImageRejected("ErrorSource") when they cannot be had.
 
-    Only http and https are fetched. The sandbox is for development: it fetches whatever URL a
-    caller names, so keep it off on servers that can reach private networks (SANDBOX_ENABLED).
+    Read through the one URL reader: the endpoint rule (loopback allowed, as the sandbox's storage
+    is local; metadata, link-local and private addresses refused), no redirects, a size cap.
     """
-    if not url.lower().startswith(("http://", "https://")):
-        raise ImageRejected("ErrorSource")
     try:
-        with requests.get(url, timeout=conf.url_fetch_timeout(), stream=True) as response:
-            if response.status_code != 200:
-                raise ImageRejected("ErrorSource")
-            data = b""
-            for chunk in response.iter_content(64 * 1024):
-                data += chunk
-                if len(data) > conf.MAX_IMAGE_BYTES:
-                    raise ImageRejected("ErrorImageSize")
-            return data
-    except requests.RequestException as exc:
-        raise ImageRejected("ErrorSource") from exc
+        return read_url(url, limit=conf.MAX_IMAGE_BYTES, timeout=conf.url_fetch_timeout(), any_loopback=True)
+    except Unreadable as exc:
+        raise ImageRejected("ErrorImageSize" if exc.reason.startswith("Larger") else "ErrorSource") from exc

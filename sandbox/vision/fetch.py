@@ -1,10 +1,10 @@
 """Reading a dataset's files over HTTP, as the service reads them from blob storage.
 
-With ``authentication.kind == "sas"`` the dataset's SAS token is appended to every URL (annotation
-files and images); with a managed identity the sandbox has no identity to offer, so it reads
-anonymously: public containers and URLs that carry their own signature work, private ones answer 403.
-The sandbox fetches whatever http(s) URL it is given; keep it off on servers that reach private
-networks (SANDBOX_ENABLED).
+With ``authentication.kind == "sas"`` the dataset's SAS token is appended to the URLs of the storage
+account that holds the annotation file (the annotation files and the images there); with a managed
+identity the sandbox has no identity to offer, so it reads anonymously: public containers and URLs
+that carry their own signature work, private ones answer 403. Every read goes through
+``outbound.reader``: the endpoint rule (loopback allowed), no redirects, a size cap.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
-import requests
 from PIL import Image, UnidentifiedImageError
 
+from outbound.reader import Token, Unreadable, read_url
 from sandbox.vision import conf
 from sandbox.vision.coco import without_query
 from sandbox.vision.models import VisionDataset
@@ -32,42 +33,31 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class Access:
-    """How to read a dataset's URLs."""
+    """How to read a dataset's URLs: ``sas_token`` goes only to URLs of the storage account
+    (the origin) that holds the annotation file, never to another host a COCO file names."""
 
     sas_token: str = ""
+    account: str = ""  # scheme://host:port/ of the annotation file
 
     @classmethod
     def of(cls, dataset: VisionDataset) -> Access:
-        if dataset.auth_kind == VisionDataset.AuthKind.SAS:
-            return cls(dataset.sas_token)
+        if dataset.auth_kind == VisionDataset.AuthKind.SAS and dataset.annotation_file_uris:
+            parts = urlsplit(dataset.annotation_file_uris[0])
+            return cls(dataset.sas_token, f"{parts.scheme}://{parts.netloc}/")
         return cls()
 
-    def url(self, url: str) -> str:
-        token = self.sas_token.strip().lstrip("?")
-        if not token:
-            return url
-        return f"{url}{'&' if '?' in url else '?'}{token}"
+    @property
+    def token(self) -> Token:
+        return Token(self.account, self.sas_token.strip())
 
 
 def fetch_bytes(url: str, access: Access, limit: int) -> bytes:
-    """The body at ``url`` (SAS appended); FetchError when it cannot be read. Messages never hold the SAS."""
-    if not url.lower().startswith(("http://", "https://")):
-        raise FetchError(url, "only http and https URLs can be read")
+    """The body at ``url`` (SAS appended where it belongs); FetchError when it cannot be read.
+    Messages never hold the SAS."""
     try:
-        with requests.get(access.url(url), timeout=conf.fetch_timeout(), stream=True) as response:
-            if response.status_code != 200:
-                code = response.headers.get("x-ms-error-code")
-                raise FetchError(url, f"HTTP {response.status_code}{f' {code}' if code else ''}")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_content(256 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise FetchError(url, f"larger than {limit // (1024 * 1024)} MB")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except requests.RequestException as exc:
-        raise FetchError(url, f"cannot be reached ({type(exc).__name__})") from exc
+        return read_url(url, limit=limit, timeout=conf.fetch_timeout(), token=access.token, any_loopback=True)
+    except Unreadable as exc:
+        raise FetchError(url, exc.reason) from exc
 
 
 def fetch_json(url: str, access: Access) -> Any:

@@ -219,7 +219,7 @@ def test_an_expired_sas_is_named_as_the_reason(sandboxed):
         fetch(store.url("x/a.png"), Access(base, store.container_sas(expires_in=-5)), 10_000_000)
     # A URL outside the workspace's container never gets its SAS.
     assert (
-        Access(base, "se=1&sig=s").url("http://127.0.0.1:9/elsewhere.png")
+        Access(base, "se=1&sig=s").token.sign("http://127.0.0.1:9/elsewhere.png")
         == "http://127.0.0.1:9/elsewhere.png"
     )
 
@@ -262,9 +262,9 @@ def test_local_storage_is_read_in_process_never_over_http_to_this_app(client, da
     def no_http(*args, **kwargs):
         raise AssertionError(f"the gallery made an HTTP request: {args[:1]}")
 
-    import customization.services.gallery as gallery
+    import outbound.reader
 
-    monkeypatch.setattr(gallery.requests, "get", no_http)
+    monkeypatch.setattr(outbound.reader.requests, "get", no_http)
     shutil.rmtree(_cache_folder(dataset), ignore_errors=True)
     login(client, dataset.bob)
     page = client.get(_page_url(dataset))

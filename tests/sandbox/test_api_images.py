@@ -235,3 +235,19 @@ def test_it_creates_images_from_ids_of_nothing(client):
     with pytest.raises(CustomVisionErrorException) as exc:
         client.create_images_from_predictions(project.id, ImageIdCreateBatch(images=[]))
     assert exc.value.response.status_code == 404
+
+
+def test_a_url_that_redirects_is_not_followed(client, recorder):
+    """The service reads each URL as given: a redirect could lead past the endpoint rule."""
+    recorder.routes["/pic.png"] = (200, {"Content-Type": "image/png"}, picture(3))
+    recorder.routes["/moved"] = (302, {"Location": recorder.url("/pic.png", host="127.0.0.1")}, b"")
+    project = client.create_project("Redirects")
+    batch = ImageUrlCreateBatch(
+        images=[
+            ImageUrlCreateEntry(url=recorder.url("/pic.png")),
+            ImageUrlCreateEntry(url=recorder.url("/moved")),
+        ]
+    )
+    summary = client.create_images_from_urls(project.id, batch)
+    assert [r.status for r in summary.images] == ["OK", "ErrorSource"]
+    assert recorder.requests == ["/pic.png", "/moved"]

@@ -169,3 +169,21 @@ def test_it_reports_a_read_only_sas_token(tx_personas, celery_worker, azurite):
     assert report["status"] == "failed"
     assert not report["steps"][-1]["ok"]
     assert "lack a permission" in report["summary"] or "rejected" in report["summary"], report
+
+
+def test_an_endpoint_that_redirects_gets_no_key_sent_on(tx_personas, celery_worker, recorder):
+    """requests would resend the Ocp-Apim-Subscription-Key header to wherever a redirect points."""
+    target = recorder.url("/elsewhere", host="127.0.0.1")
+    recorder.routes["/computervision/datasets"] = (302, {"Location": target}, b"")
+    connection_update(
+        workspace=tx_personas.workspace,
+        kind=Connection.Kind.VISION,
+        actor=None,
+        endpoint=recorder.url(""),
+        secret="the-vision-key",
+    )
+    job = _run_check(tx_personas)
+    vision = _reports(job)["vision"]
+    assert vision["status"] != "ok"
+    assert "redirect" in str(vision)
+    assert [p.split("?")[0] for p in recorder.requests] == ["/computervision/datasets"]

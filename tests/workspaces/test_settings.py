@@ -138,7 +138,8 @@ def test_valid_endpoints(url, expected):
     [
         ("cognitiveservices.azure.com", "Enter a full URL"),
         ("ftp://x.org", "Enter a full URL"),
-        ("http://10.0.0.5/", "Use https://"),
+        ("http://10.0.0.5/", "a private network address"),
+        ("http://example.com/", "Use https://"),
         ("https://user:pw@x.org", "not in the URL"),
         ("https://x.blob.core.windows.net/?sv=1&sig=2", "query string"),
     ],
