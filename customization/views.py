@@ -77,7 +77,7 @@ def dataset_list(request: WorkspaceRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def dataset_register(request: WorkspaceRequest) -> HttpResponse:
     initial = {k: request.GET[k] for k in ("path", "kind", "export_job", "name") if k in request.GET}
-    form = RegisterDatasetForm(request.POST or None, initial=initial)
+    form = RegisterDatasetForm(request.POST or None, initial=initial, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
         job = job_start(
             workspace=request.workspace,
