@@ -3,10 +3,8 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping
-from urllib.parse import urlsplit, urlunsplit
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from customization.models import DatasetRecord
@@ -22,7 +20,7 @@ from customization.training_rules import (
 from jobs.errors import JobError
 from jobs.models import Job
 from migrator.services.export import storage_for
-from outbound.endpoints import validate_endpoint
+from outbound.reader import Unreadable, check_url
 from workspaces.models import Workspace
 
 KINDS = [("imageObjectDetection", "Object detection"), ("imageClassification", "Classification (multiclass)")]
@@ -68,29 +66,12 @@ class HoursField(forms.FloatField):
             raise ValidationError(self.error_messages["invalid"], code="out_of_range")
 
 
-def _bare(url: str) -> str:
-    """``url`` without its query and fragment (a SAS may ride in the query of a COCO URL)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
-
-
-def _own_origins(workspace: Workspace | None) -> list[str]:
-    """Where this server may read on loopback: itself (local storage's /blobs/) and the workspace's
-    container (Azurite on this machine), as the job's reader allows."""
-    origins = [settings.VISIONPORT_PUBLIC_URL]
-    if workspace is not None:
-        try:
-            _, store = storage_for(workspace)
-            origins.append(store.url("x"))
-        except JobError:
-            pass
-    return origins
+def _own_storage(workspace: Workspace | None) -> list[str]:
+    """The workspace's container URL, which may be on this machine (Azurite), as the job allows."""
+    try:
+        return [storage_for(workspace)[1].url("x")] if workspace is not None else []
+    except JobError:
+        return []
 
 
 class RegisterDatasetForm(forms.Form):
@@ -144,14 +125,9 @@ class RegisterDatasetForm(forms.Form):
         if not url or self.data.get(self.add_prefix("source")) != "url":
             return url
         try:
-            bare = _bare(url)
-            own = {_origin(o) for o in _own_origins(self.workspace)}
-            loopback = self.workspace is None or _origin(bare) in own
-            validate_endpoint(bare, loopback=loopback)
-        except ValueError as exc:  # urlsplit: a bad IPv6 literal or port
-            raise ValidationError(
-                "Enter a full URL, e.g. https://myaccount.blob.core.windows.net/data/train.json"
-            ) from exc
+            check_url(url, loopback_origins=_own_storage(self.workspace), any_loopback=self.workspace is None)
+        except Unreadable as exc:
+            raise ValidationError(exc.reason.removeprefix("Not read: ")) from exc
         return url
 
     def clean_export_job(self) -> str:

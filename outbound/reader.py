@@ -92,11 +92,15 @@ def check_url(url: str, *, loopback_origins: Iterable[str] = (), any_loopback: b
     ``any_loopback`` is for the sandbox services alone: they stand in for Azure, which reads the
     team's storage, and locally that storage (this server, Azurite) is on loopback.
     """
-    bare = without_query(url.strip())
     try:
+        bare = without_query(url.strip())
         validate_endpoint(bare, loopback=any_loopback or origin(bare) in own_origins(loopback_origins))
     except ValidationError as exc:
         raise Unreadable(f"Not read: {exc.messages[0]}") from exc
+    except ValueError as exc:  # urlsplit: a broken IPv6 literal or port
+        raise Unreadable(
+            "Not read: Enter a full URL, e.g. https://myaccount.blob.core.windows.net/data/train.json"
+        ) from exc
     return url.strip()
 
 

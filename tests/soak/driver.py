@@ -120,6 +120,71 @@ def _picture() -> bytes:
     return out.getvalue()
 
 
+def _signed_in_session(user: User):  # noqa: ANN202
+    """A requests session with the user's Django session cookie, as a browser holds it."""
+    from importlib import import_module
+
+    import requests
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    session = requests.Session()
+    session.cookies.set(settings.SESSION_COOKIE_NAME, store.session_key)
+    return session
+
+
+def gallery_while_healthz(dataset: str) -> dict:
+    """Open a fresh dataset page and its thumbnails 8 at a time, as a browser does, while /healthz
+    is asked every 50 ms: thumbnail work must never hold every web thread (issue 9)."""
+    import re
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import requests
+    from django.conf import settings
+
+    workspace, admin = _who()
+    base = settings.VISIONPORT_PUBLIC_URL
+    session = _signed_in_session(admin)
+    latencies: list[float] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            started = time.monotonic()
+            requests.get(f"{base}/healthz", timeout=30)
+            latencies.append(time.monotonic() - started)
+            time.sleep(0.05)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    started = time.monotonic()
+    page = session.get(f"{base}/w/{workspace.pk}/datasets/{dataset}/", timeout=60)
+    urls = [
+        u.replace("&amp;", "&")
+        for u in re.findall(r'<img src="([^"]+/gallery/\d+\.jpg\?v=[0-9a-f]+)"', page.text)
+    ]
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda u: session.get(f"{base}{u}", timeout=60).status_code, urls))
+    elapsed = time.monotonic() - started
+    done.set()
+    poller.join()
+    latencies.sort()
+    return {
+        "thumbnails": len(urls),
+        "thumbnail_statuses": sorted(set(statuses)),
+        "page_and_thumbnails_s": round(elapsed, 2),
+        "healthz_max_s": round(latencies[-1], 3),
+        "healthz_p95_s": round(latencies[int(0.95 * (len(latencies) - 1))], 3),
+        "healthz_asked": len(latencies),
+    }
+
+
 def mission() -> None:
     """Export, register, train a model; then predict while two trainings and an export run."""
     _ok(_wait(_export("soak/"), 300))
@@ -144,6 +209,8 @@ def mission() -> None:
             300,
         )
     )
+
+    gallery = gallery_while_healthz("soak-ds")
 
     def train(name: str, hours: float) -> Job:
         return _start(
@@ -172,7 +239,15 @@ def mission() -> None:
     for job in busy:
         Job.objects.filter(pk=job.pk).update(cancel_requested=True)
     print(
-        json.dumps({"warm_up_s": warm, "prediction_s": measured, "busy_before": states, "busy_after": still})
+        json.dumps(
+            {
+                "warm_up_s": warm,
+                "prediction_s": measured,
+                "busy_before": states,
+                "busy_after": still,
+                "gallery": gallery,
+            }
+        )
     )
 
 

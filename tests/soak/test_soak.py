@@ -235,6 +235,9 @@ def test_soak(broker: str, tmp_path: Path) -> None:
             figures["prediction_while_training"] = mission
             assert set(mission["busy_before"].values()) == {"running"}, mission
             assert max(mission["prediction_s"]) < 3, mission
+            gallery = mission["gallery"]
+            assert gallery["thumbnails"] == 24 and gallery["thumbnail_statuses"] == [200], gallery
+            assert gallery["healthz_p95_s"] < 0.2 and gallery["healthz_max_s"] < 1, gallery
 
         # SIGKILL the main worker: the supervisor restarts it, the web keeps answering, new jobs run.
         killed_at = time.monotonic()
