@@ -1,4 +1,54 @@
-// Small progressive enhancements. Every page works without this file.
+// Small progressive enhancements. Every page works without this file (bars and boxes drawn from
+// data then show empty).
+
+// The Content-Security-Policy (config/security_headers.py) refuses style="" attributes, so sizes and
+// colours that come from data travel in data attributes and are set here, through the CSSOM, which
+// the policy allows: data-w="37" (a bar's or a progress bar's width, in %), data-c (a label colour),
+// data-fg (its text colour), data-box="left top width height" (a box on an image, in %).
+function applyDataStyles(root) {
+  const scope = root && root.querySelectorAll ? root : document;
+  const nodes = [...scope.querySelectorAll("[data-w], [data-c], [data-fg], [data-box]")];
+  if (scope.matches && scope.matches("[data-w], [data-c], [data-fg], [data-box]")) nodes.push(scope);
+  nodes.forEach((el) => {
+    const d = el.dataset;
+    if (d.w !== undefined) el.style.setProperty("--w", `${parseFloat(d.w) || 0}%`);
+    if (d.c) el.style.setProperty("--c", d.c);
+    if (d.fg) el.style.setProperty("--fg", d.fg);
+    if (d.box) {
+      const [left, top, width, height] = d.box.split(/\s+/).map((v) => `${parseFloat(v) || 0}%`);
+      Object.assign(el.style, { left, top, width, height });
+    }
+  });
+}
+document.addEventListener("DOMContentLoaded", () => applyDataStyles(document));
+document.addEventListener("htmx:load", (event) => applyDataStyles(event.detail.elt));
+// htmx keeps a copy of the page for the Back button; without the style attributes set above, so
+// that restoring it applies no inline style (htmx:load sets them again on the restored copy).
+document.addEventListener("htmx:beforeHistorySave", (event) => {
+  event.detail.historyElt.querySelectorAll("[data-w], [data-c], [data-fg], [data-box]").forEach((el) => {
+    el.removeAttribute("style");
+  });
+});
+
+// Polling fragments (hx-trigger="every 2s") ask only while the tab is visible. This check replaces
+// htmx's "[document.visibilityState === 'visible']" filter, which htmx would eval and the policy
+// refuses; htmx keeps the next poll scheduled when a request is cancelled here.
+// (A poll has no triggering event; every other trigger has one.)
+document.addEventListener("htmx:confirm", (event) => {
+  const { elt, triggeringEvent } = event.detail;
+  const polls = !triggeringEvent && /^\s*every\s/.test(elt.getAttribute("hx-trigger") || "");
+  if (polls && document.visibilityState !== "visible") event.preventDefault();
+});
+
+// "Go back" links (the 403 page): the previous page when there is one, else the link's own href.
+document.addEventListener("click", (event) => {
+  const link = event.target.closest("a[data-back]");
+  if (link && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
+
 document.addEventListener("click", (event) => {
   // Close an open dropdown when clicking elsewhere.
   document.querySelectorAll("details.dropdown[open]").forEach((el) => {

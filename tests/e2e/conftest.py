@@ -37,13 +37,46 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+# Every page records what its Content-Security-Policy refused, from its first script on; a test
+# fails after its last step if anything was refused (config/security_headers.py has the policy).
+CSP_RECORDER = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI || "inline"} at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+def csp_violations(page: Page) -> list[str]:
+    """What the page now shown recorded, and what any page of the test logged in the console."""
+    recorded = page.evaluate("window.__csp || []") if not page.is_closed() else []
+    return [*page.csp_console, *(f"{page.url}: {v}" for v in recorded)]
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     context.set_default_timeout(15_000)
+    context.add_init_script(CSP_RECORDER)
     page = context.new_page()
+    # Chromium logs each refusal in the console too, which also covers pages navigated away from.
+    page.csp_console = []
+    page.on(
+        "console",
+        lambda msg: (
+            "Content Security Policy" in msg.text and page.csp_console.append(f"{page.url}: {msg.text}")
+        ),
+    )
     yield page
+    try:
+        violations = csp_violations(page)
+    except Exception:  # noqa: BLE001 (a page mid-navigation cannot be asked; the console list stands)
+        violations = list(page.csp_console)
     context.close()
+    if violations:
+        pytest.fail(
+            "Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(violations)), pytrace=False
+        )
 
 
 def shot(page: Page, name: str) -> None:
