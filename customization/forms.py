@@ -154,7 +154,7 @@ class RegisterDatasetForm(forms.Form):
         if data.get("source") == "storage" and not data.get("path"):
             self.add_error("path", "Enter the path of the COCO file in the workspace's storage.")
         if data.get("source") == "url":
-            if not data.get("url"):
+            if not data.get("url") and not self.has_error("url"):
                 self.add_error("url", "Enter the URL of the COCO file.")
             data["auth"] = "managedIdentity"
         if self.has_error("export_job"):  # a hidden field: the page shows the sentence beside the file

@@ -79,17 +79,22 @@ def address_refusal(address: Address) -> str | None:
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT, not is_private in Python
 
 
-def validate_endpoint(url: str, *, loopback: bool = True) -> str:
+def validate_endpoint(url: str, *, loopback: bool = True, reading: bool = False) -> str:
     """Return the endpoint without a trailing slash, or raise ValidationError with a fix.
 
     Azure endpoints must use https; plain http is accepted only for loopback (the sandbox,
     Azurite) and for hosts the operator lists in VISIONPORT_ALLOWED_HTTP_HOSTS. With
     ``loopback=False`` (a URL read for a user, outside this server's own origins) this machine's
-    addresses are refused like private ones.
+    addresses are refused like private ones. ``reading`` words the sentences for a file's URL
+    (``outbound.reader``) rather than a service endpoint typed in Settings.
     """
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
+        if reading:
+            raise ValidationError(
+                "Enter the full http(s) URL of the file, e.g. https://myaccount.blob.core.windows.net/data/train.json"
+            )
         raise ValidationError("Enter a full URL, e.g. https://myresource.cognitiveservices.azure.com/")
     if parts.username or parts.password:
         raise ValidationError("Put keys in the key field, not in the URL.")
@@ -107,6 +112,12 @@ def validate_endpoint(url: str, *, loopback: bool = True) -> str:
         )
         if refusal and not (allowed and address not in METADATA):
             shown = host if str(address) == host.strip("[]") else f"{host} ({address})"
+            if reading:
+                raise ValidationError(
+                    f"{shown} is {refusal}: this server does not read files there. Use the file's "
+                    "public URL (in Azure Blob Storage, for example), or ask your operator to allow "
+                    "this host (VISIONPORT_ALLOWED_PRIVATE_HOSTS)."
+                )
             raise ValidationError(
                 f"{shown} is {refusal}, not an Azure service endpoint. Use the resource's public "
                 "endpoint, or ask your operator to allow this host (VISIONPORT_ALLOWED_PRIVATE_HOSTS)."
@@ -114,9 +125,9 @@ def validate_endpoint(url: str, *, loopback: bool = True) -> str:
     if parts.scheme == "http" and not (
         (loopback and is_loopback(host)) or host in settings.VISIONPORT_ALLOWED_HTTP_HOSTS
     ):
+        where = "this server's own storage" if reading else "this machine (the sandbox)"
         raise ValidationError(
-            f"Use https:// for {host}. Plain http is only allowed for this machine "
-            "(the sandbox) and hosts your operator allows."
+            f"Use https:// for {host}. Plain http is only allowed for {where} and hosts your operator allows."
         )
     return url.rstrip("/")
 

@@ -94,12 +94,14 @@ def check_url(url: str, *, loopback_origins: Iterable[str] = (), any_loopback: b
     """
     try:
         bare = without_query(url.strip())
-        validate_endpoint(bare, loopback=any_loopback or origin(bare) in own_origins(loopback_origins))
+        validate_endpoint(
+            bare, loopback=any_loopback or origin(bare) in own_origins(loopback_origins), reading=True
+        )
     except ValidationError as exc:
         raise Unreadable(f"Not read: {exc.messages[0]}") from exc
     except ValueError as exc:  # urlsplit: a broken IPv6 literal or port
         raise Unreadable(
-            "Not read: Enter a full URL, e.g. https://myaccount.blob.core.windows.net/data/train.json"
+            "Not read: Enter the full http(s) URL of the file, e.g. https://myaccount.blob.core.windows.net/data/train.json"
         ) from exc
     return url.strip()
 

@@ -55,12 +55,12 @@ def _export_job(workspace, actor) -> Job:
 @pytest.mark.parametrize(
     ("url", "sentence"),
     [
-        ("file:///etc/passwd", "Enter a full URL"),
-        ("gopher://x/", "Enter a full URL"),
-        ("ftp://x/", "Enter a full URL"),
+        ("file:///etc/passwd", "Enter the full http(s) URL of the file"),
+        ("gopher://x/", "Enter the full http(s) URL of the file"),
+        ("ftp://x/", "Enter the full http(s) URL of the file"),
         ("http://169.254.169.254/latest/x.json", "169.254.169.254 is a cloud metadata service"),
         ("https://10.0.0.5/a.json", "10.0.0.5 is a private network address"),
-        ("https://[fe80::1/a.json", "Enter a full URL"),
+        ("https://[fe80::1/a.json", "Enter the full http(s) URL of the file"),
     ],
 )
 def test_it_refuses_a_coco_url_the_endpoint_rule_refuses(client, personas, url, sentence):
