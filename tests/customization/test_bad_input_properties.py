@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from customization.forms import RegisterDatasetForm
 from customization.validation import validate_coco
+from tests.customization.test_bad_input import _valid_coco
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FIELDS = ("name", "kind", "purpose", "source", "path", "url", "auth", "budget_hours", "check", "export_job")
@@ -78,18 +79,7 @@ JSON = st.recursive(
     max_leaves=30,
 )
 
-VALID = {
-    "info": {"description": "shapes"},
-    "images": [
-        {"id": i, "width": 96, "height": 96, "file_name": f"{i}.png", "coco_url": f"https://x/{i}.png"}
-        for i in (1, 2)
-    ],
-    "annotations": [
-        {"id": i, "image_id": (i + 1) // 2, "category_id": (i + 1) // 2, "bbox": [0.1, 0.1, 0.5, 0.5]}
-        for i in (1, 2, 3, 4)
-    ],
-    "categories": [{"id": 1, "name": "circle"}, {"id": 2, "name": "square"}],
-}
+VALID = {"info": {"description": "shapes"}, **_valid_coco()}
 
 
 def _paths(value: object, prefix: tuple = ()) -> list[tuple]:
