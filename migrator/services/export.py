@@ -24,6 +24,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 import urllib3
+from django.conf import settings
 from django.db import connection, transaction
 
 from blobstore.base import BlobStore, BlobStoreError, CopyStatus
@@ -36,10 +37,15 @@ from migrator.cv import cv_call, cv_client, cv_connection
 from migrator.models import ExportItem
 from migrator.retry import HTTPStatusError, RetryPolicy, with_retries
 from migrator.services.fetch import NotAnImage, SourceExpired, download, http_pool, probe, sniff
+from outbound.reader import origin
 from workspaces.models import Connection, Workspace
 
 PAGE = 256
 CONCURRENCY = 16
+# Downloads at once from this server's own web (the sandbox's images under /blobs/): the web has
+# 8 threads (Procfile), and 16 export threads reading from it left pages and predictions waiting
+# 8 s behind them in the soak. Three keep the copy going and most web threads free.
+SELF_SOURCE_LIMIT = 3
 COPY_DEADLINE_SECONDS = 300
 _END = object()  # the lister's "no more pages"
 UNREACHABLE_SOURCE = {"CannotVerifyCopySource", "BlobNotFound", "NotSupported", "HTTP404"}
@@ -87,6 +93,8 @@ class Exporter:
         self.destination = f"{self.storage.container}/{self.folder}"
         self.policy = RetryPolicy()
         self.sources = http_pool(CONCURRENCY * 2)
+        self.own_web = threading.BoundedSemaphore(SELF_SOURCE_LIMIT)
+        self.own_origin = origin(settings.VISIONPORT_PUBLIC_URL)
         self.refresh_lock = threading.Lock()
         self.row_pks: dict[str, int] = {}
         self.server_copy = self.store.server_copy
@@ -148,7 +156,8 @@ class Exporter:
                 return CopyResult(image_id, name, error=f"server-side copy ended {status}")
             # "success" is the storage service's own verification of the copy.
             return CopyResult(image_id, name, size)
-        data = with_retries(lambda: download(self.sources, url), self.policy)
+        with self.own_web if origin(url) == self.own_origin else contextlib.nullcontext():
+            data = with_retries(lambda: download(self.sources, url), self.policy)
         ext, content_type = sniff(data[:32])
         name = f"{self.folder}images/{image_id}{ext}"
         with_retries(lambda: self.store.put(name, data, content_type), self.policy)

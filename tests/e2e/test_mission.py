@@ -58,7 +58,7 @@ def test_the_whole_mission(page: Page, live_server, tx_personas, celery_worker, 
         page.click("#try-form button[type=submit]")
         expect(page.locator("#job-live")).to_have_attribute("data-status", "succeeded", timeout=60_000)
         expect(page.locator("#prediction-image")).to_be_visible()
-        page.wait_for_function("document.querySelector('#prediction-image').complete")
+        page.wait_for_function("() => document.querySelector('#prediction-image').complete")
         latencies.append(round(time.monotonic() - began, 2))
     (ARTIFACTS / "try-it-out-latency.txt").write_text(
         f"upload to rendered boxes, seconds: first {latencies[0]}, second {latencies[1]}\n"

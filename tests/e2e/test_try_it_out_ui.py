@@ -47,7 +47,7 @@ def test_the_slider_filters_the_objects_list_with_the_boxes(page: Page, live_ser
         "src",
         f"{reverse('customization:prediction_image', kwargs={'ws_id': tx_personas.workspace.pk, 'job_id': job.pk})}?t=0.20",
     )
-    page.wait_for_function("document.querySelector('#prediction-image').complete")
+    page.wait_for_function("() => document.querySelector('#prediction-image').complete")
     shot(page, "try-result-20")
 
     _slide(page, 95)
