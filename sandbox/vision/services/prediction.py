@@ -6,6 +6,7 @@ row's UUID, so a name that is deleted and trained again never gets the old weigh
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 from collections import OrderedDict
@@ -20,6 +21,12 @@ from sandbox.vision.models import VisionModel
 CACHE_SIZE = 4
 _cache: OrderedDict[str, Any] = OrderedDict()
 _lock = threading.Lock()
+
+
+def trainer_import() -> None:
+    """Import the trainer (and torch) now, so that no prediction pays for it; quiet without torch."""
+    with contextlib.suppress(ImportError):
+        import trainer  # noqa: F401
 
 
 def model_forget(model_id: str) -> None:
