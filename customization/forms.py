@@ -19,9 +19,9 @@ from customization.training_rules import (
 )
 from jobs.errors import JobError
 from jobs.models import Job
-from migrator.services.export import storage_for
 from outbound.reader import Unreadable, check_url
 from workspaces.models import Workspace
+from workspaces.storage import storage_for
 
 KINDS = [("imageObjectDetection", "Object detection"), ("imageClassification", "Classification (multiclass)")]
 MODEL_KINDS = [

@@ -14,9 +14,10 @@ from jobs.errors import JobError
 from jobs.services import job_start
 from migrator.forms import ExportForm
 from migrator.services.browse import Browser
-from migrator.services.export import default_folder, storage_for
+from migrator.services.export import default_folder
 from workspaces.http import WorkspaceRequest, workspace_view
 from workspaces.selectors import connections_by_kind
+from workspaces.storage import storage_for
 
 INLINE_TYPES = {
     "application/json",

@@ -182,8 +182,8 @@ def test_hostile_names_are_escaped_on_every_page(client, sandboxed, live_server,
 
 def test_active_files_in_storage_are_downloaded_not_opened(client, tx_personas):
     """HTML or SVG someone put in the workspace's storage must not run as Visionport's origin."""
-    from migrator.services.export import storage_for
     from workspaces.services import connection_update
+    from workspaces.storage import storage_for
 
     connection_update(
         workspace=tx_personas.workspace,

@@ -14,13 +14,13 @@ import requests
 from django.conf import settings
 
 from blobstore.base import BlobStoreError
-from blobstore.factory import store_for_connection
 from jobs.errors import JobError
 from jobs.models import Job
 from jobs.runner import JobContext
 from workspaces.crypto import SecretUnreadable
 from workspaces.models import Connection
 from workspaces.selectors import connections_by_kind
+from workspaces.storage import store_for_connection
 
 CV_API = "customvision/v3.4-preview/training"
 VISION_API_VERSION = "2023-04-01-preview"

@@ -16,8 +16,8 @@ from customization.validation import check_images, check_sas_expiry, sas_expiry,
 from jobs.errors import JobError
 from jobs.models import Job
 from jobs.runner import JobContext
-from migrator.services.export import storage_for
 from outbound.reader import Token, Unreadable, read_url, without_query
+from workspaces.storage import storage_for
 
 NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$")
 SAS_MARGIN_HOURS = 48

@@ -40,9 +40,9 @@ from customization.client import VisionClient, VisionError
 from customization.services.drawing import THUMB_SIDE, annotated_thumbnail, placeholder_tile
 from customization.validation import sas_expiry
 from jobs.errors import JobError
-from migrator.services.export import storage_for
 from outbound.reader import Token, Unreadable, check_url, read_url, without_query
 from workspaces.models import Workspace
+from workspaces.storage import storage_for
 
 PAGE_SIZE = 24
 INDEX_FORMAT = 1  # bump when the index layout changes: old caches are then ignored

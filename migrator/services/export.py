@@ -27,8 +27,7 @@ import urllib3
 from django.conf import settings
 from django.db import connection, transaction
 
-from blobstore.base import BlobStore, BlobStoreError, CopyStatus
-from blobstore.factory import store_for_connection
+from blobstore.base import BlobStoreError, CopyStatus
 from jobs.errors import JobError
 from jobs.models import Job
 from jobs.runner import JobContext
@@ -38,7 +37,8 @@ from migrator.models import ExportItem
 from migrator.retry import HTTPStatusError, RetryPolicy, with_retries
 from migrator.services.fetch import NotAnImage, SourceExpired, download, http_pool, probe, sniff
 from outbound.reader import origin
-from workspaces.models import Connection, Workspace
+from workspaces.models import Connection
+from workspaces.storage import storage_for
 
 PAGE = 256
 CONCURRENCY = 16
@@ -57,15 +57,6 @@ class CopyResult:
     blob_name: str = ""
     size: int | None = None
     error: str = ""
-
-
-def storage_for(workspace: Workspace) -> tuple[Connection, BlobStore]:
-    connection = workspace.connections.filter(kind=Connection.Kind.STORAGE).first()
-    if connection is None or not connection.is_configured:
-        raise JobError(
-            "storage_not_configured", "This workspace has no blob storage connection: add one in Settings."
-        )
-    return connection, store_for_connection(connection)
 
 
 def default_folder(project_name: str, project_id: str) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from migrator.services.export import storage_for
 from tests.sandbox_vision.conftest import shape_picture
 from workspaces.models import Workspace
+from workspaces.storage import storage_for
 
 
 def write_dataset(

@@ -11,9 +11,9 @@ from PIL import Image
 
 from jobs.models import Job
 from jobs.services import job_start
-from migrator.services.export import storage_for
 from tests.conftest import connect_to_sandbox, login, wait_for_job
 from tests.migrator.cvproject import detection_project
+from workspaces.storage import storage_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

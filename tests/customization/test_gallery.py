@@ -17,9 +17,9 @@ from PIL import Image
 from customization.services.drawing import class_colour
 from customization.services.gallery import Access, Unreadable, fetch
 from jobs.models import Job
-from migrator.services.export import storage_for
 from tests.conftest import connect_to_sandbox, login
 from tests.customization.test_flow import _register
+from workspaces.storage import storage_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,10 +13,10 @@ from django.urls import reverse
 from PIL import Image
 
 from customization.models import DatasetRecord
-from migrator.services.export import storage_for
 from sandbox.vision.models import VisionDataset, VisionModel
 from tests.conftest import connect_to_sandbox, login
 from tests.page_text import ISO_DATETIME, page_text
+from workspaces.storage import storage_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,8 +13,8 @@ import pytest
 
 from jobs.models import Job
 from jobs.runner import job_run
-from migrator.services.export import storage_for
 from tests.conftest import connect_to_sandbox
+from workspaces.storage import storage_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

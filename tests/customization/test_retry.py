@@ -13,13 +13,13 @@ from django.urls import reverse
 from customization.client import VisionClient
 from jobs.models import Job
 from jobs.services import job_cancel, job_start
-from migrator.services.export import storage_for
 from tests.conftest import connect_to_sandbox, login, wait_for_job
 from tests.customization.coco_files import write_dataset
 from tests.migrator.cvproject import detection_project
 from tests.sandbox_vision.conftest import shape_picture
 from workspaces.models import Connection
 from workspaces.services import connection_update
+from workspaces.storage import storage_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

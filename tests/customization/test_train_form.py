@@ -24,7 +24,7 @@ def sandboxed(tx_personas, live_server, client):
     connect_to_sandbox(tx_personas.workspace, live_server.url)
     login(client, tx_personas.bob)
     vision = VisionClient.for_workspace(tx_personas.workspace)
-    from migrator.services.export import storage_for
+    from workspaces.storage import storage_for
 
     _, store = storage_for(tx_personas.workspace)
     for name, kind in (("cls-ds", "imageClassification"), ("det-ds", "imageObjectDetection")):

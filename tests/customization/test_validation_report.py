@@ -13,11 +13,11 @@ from customization.templatetags.reports import report_view
 from customization.validation import validate_coco
 from jobs.models import Job
 from jobs.runner import job_run
-from migrator.services.export import storage_for
 from tests.conftest import login
 from tests.page_text import page_text
 from workspaces.models import Connection
 from workspaces.services import connection_update
+from workspaces.storage import storage_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

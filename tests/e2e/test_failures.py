@@ -13,7 +13,6 @@ from playwright.sync_api import Page, expect
 from customization.models import DatasetRecord
 from jobs.models import Job
 from jobs.services import job_start
-from migrator.services.export import storage_for
 from sandbox.keys import sandbox_key
 from sandbox.services.faults import faults_clear, faults_get, faults_set
 from sandbox.vision.models import VisionDataset
@@ -21,6 +20,7 @@ from tests.conftest import PASSWORD, connect_to_sandbox, wait_for_job
 from tests.e2e.conftest import log_in, shot
 from tests.migrator.cvproject import detection_project, picture
 from workspaces.services import connection_update
+from workspaces.storage import storage_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

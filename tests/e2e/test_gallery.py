@@ -8,12 +8,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from jobs.models import Job
-from migrator.services.export import storage_for
 from tests.conftest import connect_to_sandbox
 from tests.customization.test_flow import _register
 from tests.customization.test_gallery import HOSTILE, put_dataset
 from tests.e2e.conftest import log_in, shot
 from tests.migrator.cvproject import picture
+from workspaces.storage import storage_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

@@ -9,7 +9,6 @@ import pytest
 from azure.storage.blob import BlobServiceClient
 from pycocotools.coco import COCO
 
-from blobstore.factory import store_for_connection
 from jobs.models import Job
 from jobs.services import job_retry, job_start
 from migrator.models import ExportItem
@@ -18,6 +17,7 @@ from tests.migrator.coco_rules import vision_coco_problems
 from tests.migrator.cvproject import classification_project, detection_project
 from workspaces.models import Connection
 from workspaces.services import connection_update
+from workspaces.storage import store_for_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,3 +1,8 @@
+"""A workspace's blob store: the store its storage connection points at.
+
+``blobstore`` knows stores, not workspaces; this is where the two meet.
+"""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -5,7 +10,8 @@ from django.conf import settings
 from blobstore.azure import AzureBlobStore
 from blobstore.base import BlobStore
 from blobstore.local import LocalBlobStore
-from workspaces.models import Connection
+from jobs.errors import JobError
+from workspaces.models import Connection, Workspace
 
 
 def store_for_connection(connection: Connection, *, retries: int = 3) -> BlobStore:
@@ -20,3 +26,13 @@ def store_for_connection(connection: Connection, *, retries: int = 3) -> BlobSto
         timeout=settings.CONNECTION_TIMEOUT_SECONDS,
         retries=retries,
     )
+
+
+def storage_for(workspace: Workspace) -> tuple[Connection, BlobStore]:
+    """The workspace's storage connection and its store; a job fails with a sentence without one."""
+    connection = workspace.connections.filter(kind=Connection.Kind.STORAGE).first()
+    if connection is None or not connection.is_configured:
+        raise JobError(
+            "storage_not_configured", "This workspace has no blob storage connection: add one in Settings."
+        )
+    return connection, store_for_connection(connection)
