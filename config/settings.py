@@ -223,6 +223,16 @@ CONNECTION_TIMEOUT_SECONDS = envint("CONNECTION_TIMEOUT_SECONDS", 10)
 # --- Sandbox (local wire-compatible stand-ins for the Azure services) -------------------------
 SANDBOX_ENABLED = envbool("SANDBOX_ENABLED", not PRODUCTION)
 SANDBOX_STORAGE_ROOT = Path(env("SANDBOX_STORAGE_DIR", str(VAR_DIR / "sandbox-blobs")))
+# Read through sandbox/conf.py and sandbox/vision/conf.py; docs/sandbox.md ("Settings") has each one.
+SANDBOX_IMAGE_URL_TTL = envint("SANDBOX_IMAGE_URL_TTL", 600)  # seconds an image URL keeps working
+SANDBOX_BLOB_ACCOUNT_URL = env("SANDBOX_BLOB_ACCOUNT_URL")  # empty: local files, served by signed URL
+SANDBOX_BLOB_ACCOUNT_KEY = env("SANDBOX_BLOB_ACCOUNT_KEY")
+SANDBOX_BLOB_CONTAINER = env("SANDBOX_BLOB_CONTAINER", "sandbox-images")
+SANDBOX_MAX_REQUEST_MB = envint("SANDBOX_MAX_REQUEST_MB", 256)
+# Seconds allowed for each URL the sandbox reads (/images/urls, annotation files, images, analyze).
+SANDBOX_URL_FETCH_TIMEOUT = float(env("SANDBOX_URL_FETCH_TIMEOUT", "15"))
+SANDBOX_TRAINING_QUEUE = env("SANDBOX_TRAINING_QUEUE", "training")
+SANDBOX_TRAINER_CONFIG = env("SANDBOX_TRAINER_CONFIG")  # JSON: changes to trainer.default_config
 # Where the dashboard (and its workers) reach this server's sandbox.
 VISIONPORT_PUBLIC_URL = env("VISIONPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 

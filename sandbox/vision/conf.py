@@ -1,4 +1,7 @@
-"""Settings of the Vision stand-in: a Django setting of the same name wins, then the environment."""
+"""The Vision stand-in's limits, and its settings as the code uses them (defined in config/settings.py).
+
+The timeout for each URL it reads is the Custom Vision stand-in's: sandbox.conf.url_fetch_timeout.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-
-from config.env import env
 
 API_VERSIONS = ("2023-02-01-preview", "2023-04-01-preview")
 NAME_PATTERN = r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"
@@ -23,21 +24,14 @@ ANNOTATION_MAX_BYTES = 512 * 1024 * 1024
 FETCH_WORKERS = 8
 
 
-def _value(name: str, default: str) -> str:
-    value = getattr(settings, name, None)
-    if value is not None:
-        return str(value)
-    return env(name, default)
-
-
 def training_queue() -> str:
     """The Celery queue that training and evaluation tasks go to (a worker with the trainer)."""
-    return _value("SANDBOX_TRAINING_QUEUE", "training")
+    return settings.SANDBOX_TRAINING_QUEUE
 
 
 def trainer_overrides() -> dict[str, Any]:
     """Changes to the trainer's default config, as JSON (e.g. '{"max_steps": 30}' for quick runs)."""
-    raw = _value("SANDBOX_TRAINER_CONFIG", "").strip()
+    raw = settings.SANDBOX_TRAINER_CONFIG.strip()
     if not raw:
         return {}
     value = json.loads(raw)
@@ -48,7 +42,3 @@ def trainer_overrides() -> dict[str, Any]:
 
 def models_dir() -> Path:
     return Path(settings.VAR_DIR) / "sandbox-models"
-
-
-def fetch_timeout() -> float:
-    return float(_value("SANDBOX_URL_FETCH_TIMEOUT", "15"))

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from PIL import Image, UnidentifiedImageError
 
 from outbound.reader import Token, Unreadable, read_url
+from sandbox import conf as sandbox_conf
 from sandbox.vision import conf
 from sandbox.vision.coco import without_query
 from sandbox.vision.models import VisionDataset
@@ -55,7 +56,9 @@ def fetch_bytes(url: str, access: Access, limit: int) -> bytes:
     """The body at ``url`` (SAS appended where it belongs); FetchError when it cannot be read.
     Messages never hold the SAS."""
     try:
-        return read_url(url, limit=limit, timeout=conf.fetch_timeout(), token=access.token, any_loopback=True)
+        return read_url(
+            url, limit=limit, timeout=sandbox_conf.url_fetch_timeout(), token=access.token, any_loopback=True
+        )
     except Unreadable as exc:
         raise FetchError(url, exc.reason) from exc
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import random
 import shutil
 import time
@@ -29,7 +28,6 @@ from cognitive_service_vision_model_customization_python_samples import (
     TrainingClient,
 )
 from cognitive_service_vision_model_customization_python_samples.models import ModelResponse
-from django.conf import settings
 from PIL import Image, ImageDraw
 
 from blobstore.local import LocalBlobStore
@@ -37,12 +35,9 @@ from sandbox.faults import throttle_reset
 from sandbox.keys import sandbox_key
 from sandbox.services.faults import faults_invalidate
 
-# Training tasks go to the "training" queue in production; the suite's worker listens only to the
-# session's queue. Budgets of seconds must train even on a busy 2-core machine: no minimum step
-# count, one thread (two would fight other processes for the cores), small batches. The worker
-# reads both too: it inherits this environment when it starts, after collection.
-os.environ.setdefault("SANDBOX_TRAINING_QUEUE", settings.CELERY_TASK_DEFAULT_QUEUE)
-os.environ.setdefault("SANDBOX_TRAINER_CONFIG", json.dumps({"min_steps": 1, "threads": 1, "batch_size": 8}))
+# Training tasks go to the session's queue, with a trainer config that lets budgets of seconds train
+# on a busy 2-core machine: tests/settings.py sets both in the environment, before the settings (and
+# the worker, which inherits that environment) read it.
 
 API_VERSION = "2023-04-01-preview"
 SHAPES = ("circle", "square")
