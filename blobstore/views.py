@@ -28,7 +28,7 @@ def signed_blob(request: HttpRequest, root: str, path: str) -> HttpResponse:
         raise Http404
     if root == "sandbox":
         # The sandbox's image host stands for Custom Vision's own blob storage: it shares its latency.
-        from sandbox.faults import delay
+        from sandbox.injection import delay
         from sandbox.services.faults import faults_get
 
         delay(faults_get())

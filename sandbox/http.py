@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from sandbox import conf, faults
+from sandbox import conf, injection
 from sandbox.errors import CvError, bad_request
 from sandbox.ids import parse_uuid
 from sandbox.keys import sandbox_key
@@ -41,15 +41,15 @@ def cv_error_body(status: int, code: str, message: str) -> HttpResponse:
 
 
 def _faulted(config: FaultConfig, error_body: ErrorBody) -> HttpResponse | None:
-    wait = faults.throttled(config)
+    wait = injection.throttled(config)
     if wait is not None:
         seconds = max(1, math.ceil(wait))
         response = apim_error(429, f"Rate limit is exceeded. Try again in {seconds} seconds.")
         if config.retry_after:
             response["Retry-After"] = str(seconds)
         return response
-    faults.delay(config)
-    status = faults.server_error(config)
+    injection.delay(config)
+    status = injection.server_error(config)
     if status is not None:
         return error_body(status, "ErrorUnknown", "Sandbox fault injection: simulated server error.")
     return None
@@ -82,8 +82,8 @@ def sandbox_endpoint(
                 except Exception:
                     logger.exception("Sandbox: unexpected error in %s %s", request.method, request.path)
                     response = error_body(500, "ErrorUnknown", "The sandbox failed to process the request.")
-        if config.drop_rate and faults.should_drop(config):
-            return faults.dropped(response, request.META)
+        if config.drop_rate and injection.should_drop(config):
+            return injection.dropped(response, request.META)
         return response
 
     return login_not_required(csrf_exempt(wrapper))

@@ -1,7 +1,8 @@
 """Fault-injection settings: one database row, read through a per-process cache of about 1 s.
 
 ``faults_set(latency_ms=20, tps_limit=50, ...)`` changes only the fields given; ``faults_clear()``
-turns everything off. A change reaches other processes within FAULTS_CACHE_SECONDS.
+turns everything off. A change reaches other processes within FAULTS_CACHE_SECONDS; in this process
+it also sends ``faults_changed``. sandbox.injection applies the settings to requests.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+from django.dispatch import Signal
 from django.utils import timezone
 
 from sandbox import conf
@@ -34,6 +36,7 @@ class FaultConfig:
 
 
 OFF = FaultConfig()
+faults_changed = Signal()  # sent by faults_set once saved, in this process (sandbox.injection listens)
 _lock = threading.Lock()
 _cached: tuple[float, FaultConfig] | None = None
 
@@ -96,9 +99,7 @@ def faults_set(
     row.updated = timezone.now()
     row.save()
     faults_invalidate()
-    from sandbox.faults import throttle_reset  # the token bucket starts full at a new limit
-
-    throttle_reset()
+    faults_changed.send(sender=FaultConfig)
     return _from_row(row)
 
 

@@ -11,7 +11,7 @@ from azure.cognitiveservices.vision.customvision.training import CustomVisionTra
 from msrest.authentication import ApiKeyCredentials
 from PIL import Image, ImageDraw
 
-from sandbox.faults import throttle_reset
+from sandbox.injection import throttle_reset
 from sandbox.keys import sandbox_key
 from sandbox.services.faults import faults_invalidate
 

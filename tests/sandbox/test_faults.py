@@ -10,7 +10,7 @@ import requests
 from azure.cognitiveservices.vision.customvision.training.models import CustomVisionErrorException
 from django.core.management import call_command
 
-from sandbox import faults
+from sandbox import injection
 from sandbox.keys import sandbox_key
 from sandbox.services.faults import faults_get, faults_set
 from tests.sandbox.conftest import api_url, key_headers
@@ -21,12 +21,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_the_sdk_waits_out_a_429_with_retry_after_on_a_get(client):
     project = client.create_project("Throttled")
     faults_set(tps_limit=1, retry_after=True)
-    throttled = faults.stats["throttled"]
+    throttled = injection.stats["throttled"]
     began = time.monotonic()
     client.get_project(project.id)  # takes the one token of this second
     client.get_project(project.id)  # 429 with Retry-After: 1; the SDK sleeps and tries again
     assert time.monotonic() - began >= 0.9
-    assert faults.stats["throttled"] == throttled + 1
+    assert injection.stats["throttled"] == throttled + 1
     with pytest.raises(CustomVisionErrorException) as exc:
         client.create_tag(project.id, "cat")  # POSTs are never retried
     assert "Too Many Requests" in str(exc.value)

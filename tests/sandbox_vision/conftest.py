@@ -31,7 +31,7 @@ from cognitive_service_vision_model_customization_python_samples.models import M
 from PIL import Image, ImageDraw
 
 from blobstore.local import LocalBlobStore
-from sandbox.faults import throttle_reset
+from sandbox.injection import throttle_reset
 from sandbox.keys import sandbox_key
 from sandbox.services.faults import faults_invalidate
 

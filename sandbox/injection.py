@@ -1,7 +1,10 @@
-"""Fault injection for every sandbox request: latency, a TPS limit (429), 500/503s, dropped responses.
+"""Fault injection at request time: latency, a TPS limit (429), 500/503s, dropped responses.
 
-The settings come from sandbox.services.faults. The TPS limit is a token bucket per process
-(each gunicorn worker has its own), holding one second's worth of requests.
+sandbox.http applies these to every sandbox API request (the sandbox's image host gets the
+latency too). The settings they are given come from sandbox.services.faults. The TPS
+limit is a token bucket per process (each gunicorn worker has its own), holding one second's worth
+of requests; it starts full again when this process changes the settings, and in the others when
+the limit they read changes.
 
 A dropped response is cut off mid-body: the view has run (as when a real response is lost on
 the way back), the headers promise the full Content-Length, half the body is sent and the
@@ -20,9 +23,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from django.dispatch import receiver
 from django.http import HttpResponse, StreamingHttpResponse
 
-from sandbox.services.faults import FaultConfig
+from sandbox.services.faults import FaultConfig, faults_changed
 
 _random = random.Random()  # noqa: S311 (simulated faults, not security)
 _random_lock = threading.Lock()
@@ -61,6 +65,13 @@ _stats_lock = threading.Lock()
 
 def throttle_reset() -> None:
     _bucket.reset()
+
+
+@receiver(faults_changed)
+def _settings_changed(**kwargs: object) -> None:
+    """The token bucket starts full at a new limit (connected while this module is imported,
+    which is whenever a bucket exists)."""
+    throttle_reset()
 
 
 def _count(kind: str) -> None:
