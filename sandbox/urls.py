@@ -8,7 +8,7 @@ from django.urls import include, path, re_path
 from sandbox.http import cv_endpoint
 from sandbox.views import images, labels, projects, tags, uploads
 from sandbox.views.fallback import not_found
-from sandbox.views_settings import faults_page
+from sandbox.views.settings import faults_page
 from sandbox.vision.views import analyze, datasets, models
 from sandbox.vision.views.common import vision_api, vision_not_found
 
