@@ -1,5 +1,6 @@
-"""The request side of the sandbox APIs: endpoint wrappers (enabled, faults, key, errors) and query parsing.
+"""The request side of the sandbox APIs: the endpoint wrapper (enabled, faults, key, errors) and query parsing.
 
+``sandbox_endpoint`` is shared by both stand-ins (the Vision one builds on it in sandbox.vision.http);
 ``cv_endpoint(GET=view, POST=view)`` builds the view for one Custom Vision URL. Its order of
 work: 404 when the sandbox is off, then the faults (429 before anything else, then latency,
 then 500/503), the key (APIM-style 401), the view (CvError becomes the flat error body), and
@@ -17,7 +18,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox import conf, injection
@@ -107,24 +108,6 @@ def cv_endpoint(**methods: View) -> View:
     )
 
 
-def vision_error(status: int, code: str, message: str) -> JsonResponse:
-    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
-    response["x-ms-error-code"] = code
-    return response
-
-
-def vision_endpoint(view: View) -> View:
-    return sandbox_endpoint(
-        view,
-        error_body=vision_error,
-        key_header="Ocp-Apim-Subscription-Key",
-        service="vision",
-        unauthorized=lambda: vision_error(
-            401, "401", "Access denied due to invalid subscription key or wrong API endpoint."
-        ),
-    )
-
-
 # --- Request parsing ---------------------------------------------------------------------------
 
 
@@ -154,16 +137,26 @@ def query_uuids(request: HttpRequest, name: str, *, limit: int | None = None) ->
     return [p for p in parsed if p is not None]
 
 
-def query_int(request: HttpRequest, name: str, default: int, low: int, high: int) -> int:
+def query_int(
+    request: HttpRequest,
+    name: str,
+    default: int,
+    low: int,
+    high: int,
+    *,
+    invalid: Callable[[str], CvError] = bad_request,
+) -> int:
+    """The integer ``name`` in [low, high], ``default`` when absent; else ``invalid(message)`` is raised
+    (the Vision stand-in passes its own 400, sandbox.vision.errors.invalid_argument)."""
     raw = request.GET.get(name)
     if raw in (None, ""):
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise bad_request(f"{name} must be an integer.") from None
+        raise invalid(f"{name} must be an integer.") from None
     if not low <= value <= high:
-        raise bad_request(f"{name} must be between {low} and {high}.")
+        raise invalid(f"{name} must be between {low} and {high}.")
     return value
 
 

@@ -9,8 +9,8 @@ from sandbox.http import cv_endpoint
 from sandbox.views import images, labels, projects, tags, uploads
 from sandbox.views.fallback import not_found
 from sandbox.views.settings import faults_page
+from sandbox.vision.http import vision_api, vision_not_found
 from sandbox.vision.views import analyze, datasets, models
-from sandbox.vision.views.common import vision_api, vision_not_found
 
 P = r"projects/(?P<project_id>[^/]+)"
 

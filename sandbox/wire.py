@@ -1,4 +1,7 @@
-"""JSON as the Custom Vision Training API writes it: camelCase, ISO-8601 with T and Z."""
+"""JSON as the Custom Vision Training API writes it: camelCase, ISO-8601 with T and Z.
+
+json_response, no_content and iso serve the Vision stand-in too (its shapes are sandbox.vision.wire).
+"""
 
 from __future__ import annotations
 
@@ -23,8 +26,11 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def json_response(data: Any, status: int = 200) -> JsonResponse:
-    return JsonResponse(data, status=status, safe=False)
+def json_response(data: Any, status: int = 200, etag: str = "") -> JsonResponse:
+    response = JsonResponse(data, status=status, safe=False)
+    if etag:
+        response["ETag"] = f'"{etag}"'
+    return response
 
 
 def error_response(error: CvError) -> JsonResponse:

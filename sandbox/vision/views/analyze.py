@@ -7,8 +7,9 @@ from sandbox.vision import conf
 from sandbox.vision.body import json_object, pick_str
 from sandbox.vision.errors import VisionApiError, invalid_request
 from sandbox.vision.fetch import Access, FetchError, fetch_bytes
+from sandbox.vision.http import api_version
 from sandbox.vision.services.prediction import analyze
-from sandbox.vision.views.common import api_version, json_response
+from sandbox.wire import json_response
 
 
 def _image_bytes(request: HttpRequest) -> bytes:

@@ -3,10 +3,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from sandbox.vision.body import json_object
+from sandbox.vision.paging import page_response, paging
 from sandbox.vision.selectors import dataset_get, dataset_page
 from sandbox.vision.services.datasets import dataset_delete, dataset_register, dataset_update
-from sandbox.vision.views.common import json_response, no_content, page_response, paging
 from sandbox.vision.wire import dataset_json
+from sandbox.wire import json_response, no_content
 
 
 def dataset_list(request: HttpRequest) -> HttpResponse:

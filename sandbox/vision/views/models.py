@@ -3,11 +3,12 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 
 from sandbox.vision.body import json_object
+from sandbox.vision.paging import page_response, paging
 from sandbox.vision.selectors import evaluation_get, evaluation_page, model_get, model_page
 from sandbox.vision.services.evaluations import evaluation_create, evaluation_delete
 from sandbox.vision.services.training import model_cancel, model_create, model_delete
-from sandbox.vision.views.common import json_response, no_content, page_response, paging
 from sandbox.vision.wire import evaluation_json, model_json
+from sandbox.wire import json_response, no_content
 
 
 def model_list(request: HttpRequest) -> HttpResponse:
