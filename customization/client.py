@@ -13,18 +13,16 @@ from urllib.parse import quote
 
 import requests
 
-from jobs.errors import JobError
-from migrator.retry import RetryPolicy, with_retries
+from azureclient.errors import ServiceError
+from azureclient.retry import RetryPolicy, with_retries
 from workspaces.models import Connection, Workspace
 
 API_VERSION = "2023-04-01-preview"
 SYNC_IMAGE_LIMIT = 6 * 1024 * 1024  # bytes accepted by analyze in one request
 
 
-class VisionError(JobError):
-    def __init__(self, code: str, message: str, status: int | None = None, detail: str = "") -> None:
-        super().__init__(code, message, detail)
-        self.status = status
+class VisionError(ServiceError):
+    """A Vision call failed; the message says what to change."""
 
 
 HINTS = {

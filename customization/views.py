@@ -36,7 +36,6 @@ from customization.training_rules import (
     round_up,
     workspace_trains_on_azure,
 )
-from jobs.errors import JobError
 from jobs.selectors import job_get_for_member
 from jobs.services import job_cancel, job_start
 from workspaces.http import WorkspaceRequest, workspace_view
@@ -47,7 +46,7 @@ MODEL_KIND_LABELS = dict(MODEL_KINDS)
 def _client_or_error(request: WorkspaceRequest) -> tuple[VisionClient | None, str]:
     try:
         return VisionClient.for_workspace(request.workspace), ""
-    except JobError as exc:
+    except VisionError as exc:
         return None, exc.message
 
 

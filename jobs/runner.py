@@ -29,6 +29,7 @@ from django.db import close_old_connections, connection
 from django.db.models import F
 from django.utils import timezone
 
+from azureclient.errors import ServiceError
 from jobs.errors import JobCancelled, JobError, JobWaiting
 from jobs.models import Job, JobEvent
 from jobs.registry import service_for
@@ -191,14 +192,14 @@ def job_run(job_id: uuid.UUID | str) -> None:
     except JobCancelled:
         if _finish(job, Job.Status.CANCELLED, progress_message="Cancelled."):
             ctx.log("Cancelled at the user's request.", JobEvent.Level.WARNING)
-    except JobError as exc:
+    except (JobError, ServiceError) as exc:  # a service's known failure fails the job the same way
         if _finish(
             job,
             Job.Status.FAILED,
             error_code=exc.code,
             error_message=exc.message,
             error_detail=exc.detail,
-            result=exc.result,
+            result=getattr(exc, "result", None),
         ):
             ctx.log(f"Failed: {exc.message}", JobEvent.Level.ERROR)
     except Exception as exc:

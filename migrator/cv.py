@@ -6,22 +6,22 @@ from azure.cognitiveservices.vision.customvision.training import CustomVisionTra
 from msrest.authentication import ApiKeyCredentials
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
-from jobs.errors import JobError
+from azureclient.errors import ServiceError
 from workspaces.models import Connection, Workspace
 
 CLASSIFICATION = "Classification"
 OBJECT_DETECTION = "ObjectDetection"
 
 
-class CustomVisionError(JobError):
-    pass
+class CustomVisionError(ServiceError):
+    """A Custom Vision call failed; the message says what to change."""
 
 
 def cv_client(connection: Connection, timeout: int = 30) -> CustomVisionTrainingClient:
     client = CustomVisionTrainingClient(
         connection.endpoint, ApiKeyCredentials(in_headers={"Training-key": connection.secret})
     )
-    # migrator.retry owns retries, for every verb: the SDK must hand back every answer as it came
+    # azureclient.retry owns retries, for every verb: the SDK must hand back every answer as it came
     # (with no status list, urllib3 would turn a 503 into a RetryError that hides the status).
     client.config.retry_policy.retries = 0
     client.config.retry_policy.policy.status_forcelist = frozenset()
@@ -76,7 +76,7 @@ def explain(exc: Exception, endpoint: str) -> CustomVisionError:
 
 def cv_call(fn, policy, endpoint: str):  # noqa: ANN001, ANN201
     """Run one Custom Vision call under the retry policy; failures come out as CustomVisionError."""
-    from migrator.retry import with_retries
+    from azureclient.retry import with_retries
 
     try:
         return with_retries(fn, policy)

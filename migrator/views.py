@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from blobstore.base import BlobStoreError
 from jobs.errors import JobError
 from jobs.services import job_start
+from migrator.cv import CustomVisionError
 from migrator.forms import ExportForm
 from migrator.services.browse import Browser
 from migrator.services.export import default_folder
@@ -38,7 +39,7 @@ def project_list(request: WorkspaceRequest) -> HttpResponse:
     if connection.is_configured:
         try:
             projects = Browser(request.workspace).projects()
-        except JobError as exc:
+        except CustomVisionError as exc:
             error = exc.message
     return render(
         request,
@@ -52,7 +53,7 @@ def project_list(request: WorkspaceRequest) -> HttpResponse:
 def project_detail(request: WorkspaceRequest, project_id: uuid.UUID) -> HttpResponse:
     try:
         detail = Browser(request.workspace).project(str(project_id))
-    except JobError as exc:
+    except CustomVisionError as exc:
         if exc.code == "cv_project_not_found":
             raise Http404(exc.message) from exc
         # 502 when Custom Vision failed; a workspace without the connection is no gateway failure.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import requests
 
+from azureclient.errors import ServiceError
 from blobstore.base import BlobStoreError
 from customization.client import VisionClient
 from customization.models import DatasetRecord
@@ -168,9 +169,8 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
             sas=sas or None,
             properties={"registeredBy": "visionport", "job": str(job.pk)},
         )
-    except JobError as exc:
-        exc.result = result
-        raise
+    except ServiceError as exc:  # the job's result keeps the validation report
+        raise JobError(exc.code, exc.message, exc.detail, result=result) from exc
     DatasetRecord.objects.update_or_create(
         workspace=job.workspace,
         name=params["name"],

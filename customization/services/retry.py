@@ -37,7 +37,7 @@ from customization.training_rules import (
     round_up,
     workspace_trains_on_azure,
 )
-from jobs.errors import JobError, RetryRefused
+from jobs.errors import RetryRefused
 from jobs.models import Job
 from jobs.services import RetryOffer
 
@@ -54,7 +54,7 @@ def _url(job: Job, view: str, **query: object) -> str:
 def _client(job: Job) -> VisionClient:
     try:
         return VisionClient.for_workspace(job.workspace)
-    except JobError as exc:
+    except VisionError as exc:
         raise RetryRefused(exc.message) from exc
 
 

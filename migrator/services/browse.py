@@ -5,8 +5,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from azureclient.retry import RetryPolicy
 from migrator.cv import cv_call, cv_client, cv_connection
-from migrator.retry import RetryPolicy
 from workspaces.models import Workspace
 
 # Target limits (Image Analysis 4.0 model customization, wire-formats.md §2.6 training quotas).

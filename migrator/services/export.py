@@ -27,6 +27,7 @@ import urllib3
 from django.conf import settings
 from django.db import connection, transaction
 
+from azureclient.retry import HTTPStatusError, RetryPolicy, with_retries
 from blobstore.base import BlobStoreError, CopyStatus
 from jobs.errors import JobError
 from jobs.models import Job
@@ -34,7 +35,6 @@ from jobs.runner import JobContext
 from migrator import coco
 from migrator.cv import cv_call, cv_client, cv_connection
 from migrator.models import ExportItem
-from migrator.retry import HTTPStatusError, RetryPolicy, with_retries
 from migrator.services.fetch import NotAnImage, SourceExpired, download, http_pool, probe, sniff
 from outbound.reader import origin
 from workspaces.models import Connection

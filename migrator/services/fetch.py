@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import urllib3
 
-from migrator.retry import HTTPStatusError
+from azureclient.retry import HTTPStatusError
 
 SIGNATURES = [
     (b"\xff\xd8\xff", ".jpg", "image/jpeg"),
@@ -32,7 +32,7 @@ class NotAnImage(Exception):
 
 
 def http_pool(size: int) -> urllib3.PoolManager:
-    """A pool for the image sources, shared by the export's threads; retries are ours (migrator.retry)."""
+    """A pool for the image sources, shared by the export's threads; retries are ours (azureclient.retry)."""
     return urllib3.PoolManager(num_pools=8, maxsize=size, block=False, retries=False)
 
 

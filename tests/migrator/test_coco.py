@@ -7,8 +7,8 @@ import json
 
 from pycocotools.coco import COCO
 
+from azureclient.retry import RetryPolicy, with_retries
 from migrator.coco import Image, Plan, write_coco
-from migrator.retry import RetryPolicy, with_retries
 from tests.migrator.coco_rules import vision_coco_problems
 
 CATS = [("t-cat", "cat"), ("t-dog", "dog")]

@@ -1,4 +1,4 @@
-"""One retry policy for every outbound call of the migrator, POSTs included.
+"""One retry policy for every call to an Azure service, POSTs included.
 
 The Custom Vision SDK retries only some GETs (wire-formats.md §1.7): not POSTs, not a 429 without
 Retry-After. So its own retries are switched off and every call goes through ``with_retries``:
