@@ -21,11 +21,11 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
-    path("blobs/<str:root>/<path:path>", blob_views.signed_blob, name="signed_blob"),
     path("w/", include("workspaces.urls")),
     path("w/<uuid:ws_id>/jobs/", include("jobs.urls")),
     path("w/<uuid:ws_id>/projects/", include("migrator.urls")),
     path("w/<uuid:ws_id>/", include("customization.urls")),
 ]
 if settings.SANDBOX_ENABLED:
-    urlpatterns.append(path("", include("sandbox.urls")))
+    urlpatterns.append(path("", include("sandbox.urls")))  # before /blobs/: it serves /blobs/sandbox/
+urlpatterns.append(path("blobs/<str:root>/<path:path>", blob_views.signed_blob, name="signed_blob"))

@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 
 from sandbox.http import cv_endpoint
 from sandbox.views import images, labels, projects, tags, uploads
+from sandbox.views.blobs import image_blob
 from sandbox.views.fallback import not_found
 from sandbox.views.settings import faults_page
 from sandbox.vision.http import vision_api, vision_not_found
@@ -79,6 +80,8 @@ vision_patterns = [
 
 urlpatterns = [
     path("sandbox-settings/", faults_page, name="sandbox_faults"),
+    # The image host, ahead of blobstore's /blobs/<root>/ in config/urls.py.
+    path("blobs/sandbox/<path:path>", image_blob, name="sandbox_image_blob"),
     re_path(r"^sandbox/customvision/(?P<version>v3\.4-preview|v3\.3)/training/", include(cv_patterns)),
     *vision_patterns,
 ]

@@ -2,5 +2,6 @@
 
 Views stay thin: they parse the query and body, call a selector or service, and write the wire
 JSON (sandbox.wire). sandbox.http wraps each in the key check, fault injection and error bodies.
-sandbox.views.settings is the one page for people: the staff page of the fault settings.
+sandbox.views.blobs is the image host (signed blob URLs, with the fault latency), and
+sandbox.views.settings the one page for people: the staff page of the fault settings.
 """

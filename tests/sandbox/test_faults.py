@@ -10,6 +10,7 @@ import requests
 from azure.cognitiveservices.vision.customvision.training.models import CustomVisionErrorException
 from django.core.management import call_command
 
+from blobstore.signing import signed_url
 from sandbox import injection
 from sandbox.keys import sandbox_key
 from sandbox.services.faults import faults_get, faults_set
@@ -85,6 +86,17 @@ def test_latency_is_added_to_each_request(sandbox_url):
     began = time.monotonic()
     assert requests.get(api_url(sandbox_url, "domains"), headers=key_headers(), timeout=10).status_code == 200
     assert time.monotonic() - began >= 0.3
+
+
+def test_the_image_host_shares_the_latency_and_no_other_fault(sandbox_url):
+    faults_set(latency_ms=1000, error_rate=1.0)
+    began = time.monotonic()
+    response = requests.get(signed_url("sandbox", "images/original/missing.jpg", 60), timeout=10)
+    assert time.monotonic() - began >= 1.0
+    assert response.status_code == 404 and response.headers["x-ms-error-code"] == "BlobNotFound"
+    began = time.monotonic()
+    assert requests.get(signed_url("storage", "missing.jpg", 60), timeout=10).status_code == 404
+    assert time.monotonic() - began < 1.0  # the other local root is not the sandbox's
 
 
 def test_the_command_sets_shows_and_clears_faults(capsys):
