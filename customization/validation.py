@@ -188,7 +188,8 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
     """Validate a parsed COCO document for the given annotation kind and purpose.
 
     One pass per list, keeping per image only its id (pointing at its entry) and annotation count,
-    per annotation one bit, and building the text of a place only when a problem is reported.
+    per annotation one bit, and building the text of a place only when a problem is reported. The
+    checks run in the order below, which is the order of the report's groups.
     """
     report = Report(kind, purpose)
     quota = quota_for(kind, purpose)
@@ -200,8 +201,20 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
             "Export the file again as COCO JSON.",
         )
         return report
-    # The lists below are read entry by entry, so a nested value there is reported where it is; the
-    # other keys (info, licenses) are small, and only their depth is checked.
+    _check_nesting(report, coco)
+    images, annotations, categories = _coco_lists(report, coco)
+    image_ids = _check_image_entries(report, quota, images)
+    category_names = _check_category_entries(report, quota, categories)
+    per_image, per_category = _check_annotation_entries(report, annotations, image_ids, category_names)
+    _check_labels_per_image(report, quota, image_ids, per_image)
+    _check_category_use(report, quota, category_names, per_category)
+    return report
+
+
+def _check_nesting(report: Report, coco: dict) -> None:
+    """The keys besides the three lists (info, licenses) are small: only their depth is checked.
+
+    The lists are read entry by entry, so a nested value there is reported where it is."""
     for key, value in coco.items():
         if key not in ("images", "annotations", "categories") and _deeper_than(value, MAX_DEPTH):
             report.add(
@@ -211,6 +224,10 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "Export the file again as COCO JSON.",
                 _text(key),
             )
+
+
+def _coco_lists(report: Report, coco: dict) -> tuple[list, list, list]:
+    """The images, annotations and categories lists (empty where one is missing), counted."""
     lists = {}
     for key in ("images", "annotations", "categories"):
         value = coco.get(key)
@@ -224,14 +241,17 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
         lists[key] = value if isinstance(value, list) else []
     images, annotations, categories = lists["images"], lists["annotations"], lists["categories"]
     report.images, report.annotations, report.categories = len(images), len(annotations), len(categories)
-    add = report.add
+    return images, annotations, categories
 
-    # Images
+
+def _check_image_entries(report: Report, quota: Quota, images: list) -> dict[int, dict]:
+    """The image count, each image's id, name, URL and size, and dense ids; the entry per good id."""
+    add = report.add
     if not 1 <= len(images) <= quota.max_images:
         add(
             "image_count",
             "error",
-            f"{len(images)} images; a {purpose} dataset takes 1 to {quota.max_images:,}.",
+            f"{len(images)} images; a {report.purpose} dataset takes 1 to {quota.max_images:,}.",
             "Split the file or add images.",
         )
     image_ids: dict[int, dict] = {}
@@ -311,14 +331,18 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
             "Image ids must be exactly 1..N (the service rejects gaps and other starts).",
             "Renumber the images 1..N and update image_id in the annotations.",
         )
+    return image_ids
 
-    # Categories
+
+def _check_category_entries(report: Report, quota: Quota, categories: list) -> dict[int, str]:
+    """The category count, ids, names, a Negative class and shared names; the name per good id."""
+    add = report.add
     category_names: dict[int, str] = {}
     if not quota.min_categories <= len(categories) <= quota.max_categories:
         add(
             "category_count",
             "error",
-            f"{len(categories)} categories; a {kind} dataset needs {quota.min_categories} to {quota.max_categories:,}.",
+            f"{len(categories)} categories; a {report.kind} dataset needs {quota.min_categories} to {quota.max_categories:,}.",
             "Add or merge categories.",
         )
     seen_names: Counter = Counter()
@@ -370,15 +394,23 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 "Merge them: predictions will not tell them apart.",
                 _text(name),
             )
+    return category_names
 
-    # Annotations. Unique ids in 1..N are one bit each; the others (an error anyway) go in a set.
+
+def _check_annotation_entries(
+    report: Report, annotations: list, image_ids: dict[int, dict], category_names: dict[int, str]
+) -> tuple[dict[int, int], dict[int, int]]:
+    """Each annotation's id, image, category and box, and dense ids; the counts per image and category.
+
+    Unique ids in 1..N are one bit each; the others (an error anyway) go in a set."""
+    add = report.add
     n_annotations = len(annotations)
     ann_seen = bytearray(n_annotations + 1)
     ann_in_range = 0
     ann_other: set[int] = set()
     per_image: dict[int, int] = {}
     per_category: dict[int, int] = {}
-    detection = kind == DETECTION
+    detection = report.kind == DETECTION
     for position, ann in enumerate(annotations):
         if not isinstance(ann, dict):
             add(
@@ -446,8 +478,14 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
             "Annotation ids must be exactly 1..N.",
             "Renumber the annotations 1..N.",
         )
-    del ann_seen, ann_other
+    return per_image, per_category
 
+
+def _check_labels_per_image(
+    report: Report, quota: Quota, image_ids: dict[int, dict], per_image: dict[int, int]
+) -> None:
+    """Images without annotations, and more labels or boxes on one image than the quota allows."""
+    add = report.add
     max_labels, max_regions = quota.max_labels_per_image, quota.max_regions_per_image
     for image_id, image in image_ids.items():
         count = per_image.get(image_id, 0)
@@ -476,6 +514,12 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
                 f"image id {_text(image_id)} ({_text(image.get('file_name'))})",
             )
 
+
+def _check_category_use(
+    report: Report, quota: Quota, category_names: dict[int, str], per_category: dict[int, int]
+) -> None:
+    """The annotations per category (kept in the report), and categories unused or below the minimum."""
+    add = report.add
     for cid, name in category_names.items():
         n = per_category.get(cid, 0)
         report.per_category[name] = n
@@ -491,11 +535,10 @@ def validate_coco(coco: object, *, kind: str, purpose: str = "training") -> Repo
             add(
                 "category_too_few",
                 "error",
-                f"A category has fewer than {quota.min_per_category} annotations, the {purpose} minimum.",
+                f"A category has fewer than {quota.min_per_category} annotations, the {report.purpose} minimum.",
                 "Label more images with it, or remove it.",
                 f"category id {_text(cid)} ({_text(name)}): {n}",
             )
-    return report
 
 
 def _check_box(report: Report, bbox: object, aid: object, image_id: object) -> None:
