@@ -149,18 +149,47 @@ def _train(
     device: torch.device,
     start: float,
 ) -> TrainResult:
-    last_report = -math.inf
+    # The seeds, then the images, then the network: the order of random draws the results rest on.
+    report = _Reporter(progress)
+    check_stop = _stop_check(should_stop)
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    data = _prepare_data(kind, samples, class_names, report, check_stop)
+    run = _setup(kind, module, class_names, config, device, data, len(samples), gen)
+    losses = _run_steps(run, _Schedule(kind, config, budget), start, report, check_stop)
+    return _result(run, losses, seed, len(samples), start, report)
 
-    def report(done: int, total: int, message: str, *, force: bool = False) -> None:
-        nonlocal last_report
+
+class _Reporter:
+    """``progress`` at most every PROGRESS_EVERY_SECONDS, unless forced."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.last = -math.inf
+
+    def __call__(self, done: int, total: int, message: str, *, force: bool = False) -> None:
         now = time.monotonic()
-        if progress is not None and (force or now - last_report >= PROGRESS_EVERY_SECONDS):
-            last_report = now
-            progress(done, total, message)
+        if self.progress is not None and (force or now - self.last >= PROGRESS_EVERY_SECONDS):
+            self.last = now
+            self.progress(done, total, message)
 
+
+def _stop_check(should_stop: Callable[[], bool] | None) -> Callable[[int], None]:
     def check_stop(step: int) -> None:
         if should_stop is not None and should_stop():
             raise TrainingCancelled(f"Training was cancelled at step {step}.", step=step)
+
+    return check_stop
+
+
+def _prepare_data(
+    kind: Kind,
+    samples: Sequence[Sample],
+    class_names: Sequence[str],
+    report: _Reporter,
+    check_stop: Callable[[int], None],
+) -> Any:
+    """The images loaded and resized once (cancel and progress checked per image)."""
 
     def load(index: int) -> Image.Image:
         check_stop(0)
@@ -170,66 +199,135 @@ def _train(
         except Exception as exc:
             raise DatasetError(f"Image {index} could not be read: {exc}") from exc
 
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
     if kind == "classifier":
-        data = classifier.prepare(samples, load)
-    else:
-        data = detector.prepare(samples, load, len(class_names))
+        return classifier.prepare(samples, load)
+    return detector.prepare(samples, load, len(class_names))
+
+
+@dataclass
+class _Run:
+    """What the steps work on: the data, a fresh network and its optimiser, the batch order."""
+
+    kind: Kind
+    module: Any
+    class_names: Sequence[str]
+    config: TrainConfig
+    device: torch.device
+    data: Any
+    network: torch.nn.Module
+    optimiser: torch.optim.Optimizer
+    order: _Order
+    gen: torch.Generator
+
+
+def _setup(
+    kind: Kind,
+    module: Any,
+    class_names: Sequence[str],
+    config: TrainConfig,
+    device: torch.device,
+    data: Any,
+    count: int,
+    gen: torch.Generator,
+) -> _Run:
     network = build_network(kind, len(class_names), config.arch).to(device)
     optimiser = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    order = _Order(len(samples), config.batch_size, gen)
+    order = _Order(count, config.batch_size, gen)
+    return _Run(kind, module, class_names, config, device, data, network, optimiser, order, gen)
 
-    cap = config.max_steps or 10**9
-    planned = cap  # provisional until the probe steps are timed
-    losses: list[float] = []
-    probe: list[float] = []
-    step_seconds = 0.0
-    step = 0
-    while True:
-        elapsed = time.monotonic() - start
+
+class _Schedule:
+    """How many steps fit: provisional during the probe steps, then re-planned before every step."""
+
+    def __init__(self, kind: Kind, config: TrainConfig, budget: float) -> None:
+        self.kind, self.config, self.budget = kind, config, budget
+        self.cap = config.max_steps or 10**9
+        self.planned = self.cap  # provisional until the probe steps are timed
+        self.probe: list[float] = []
+        self.step_seconds = 0.0
+
+    def admits(self, step: int, elapsed: float) -> bool:
+        """Re-plan at ``elapsed`` seconds; whether ``step`` still fits (NotEnoughBudget if too few do)."""
+        kind, config, budget, step_seconds = self.kind, self.config, self.budget, self.step_seconds
         if step > 0 and elapsed + step_seconds > budget and step < PROBE_STEPS:
             _plan(kind, config, budget, elapsed, step, step_seconds, 0)  # raises NotEnoughBudget
-        if step == PROBE_STEPS or (step < PROBE_STEPS and step == cap):
-            planned = _plan(kind, config, budget, elapsed, step, step_seconds, cap)
+        if step == PROBE_STEPS or (step < PROBE_STEPS and step == self.cap):
+            self.planned = _plan(kind, config, budget, elapsed, step, step_seconds, self.cap)
         elif step > PROBE_STEPS:
             # Re-plan from the smoothed step time, so the schedule ends inside the budget even when
             # the machine gets busier (or quieter) than during the probe.
-            planned = min(cap, step + int((budget - elapsed) * PLAN_MARGIN / step_seconds))
-        if step >= planned or (step > 0 and elapsed + step_seconds > budget):
-            break
+            self.planned = min(self.cap, step + int((budget - elapsed) * PLAN_MARGIN / step_seconds))
+        return not (step >= self.planned or (step > 0 and elapsed + step_seconds > budget))
+
+    def timed(self, step: int, took: float) -> None:
+        """Step 0 pays one-off costs; the median of the probe steps, then a smoothed step time."""
+        if 0 < step < PROBE_STEPS:
+            self.probe.append(took)
+            self.step_seconds = float(np.median(self.probe))
+        elif step >= PROBE_STEPS:
+            self.step_seconds = 0.9 * self.step_seconds + 0.1 * took
+
+    @property
+    def total(self) -> int:
+        return self.planned if self.planned < 10**9 else 0  # unknown during the probe
+
+
+def _step(run: _Run, step: int, planned: int) -> float:
+    """One optimiser step on the next batch, at the one-cycle rate; its loss (TrainingDiverged if not finite)."""
+    config = run.config
+    for group in run.optimiser.param_groups:
+        group["lr"] = one_cycle(step, planned, config.lr, config.warmup)
+    run.network.train()
+    inputs, targets = run.module.make_batch(
+        run.data,
+        run.order.next(),
+        run.gen,
+        run.device,
+        augment=config.augment,
+        channel_swap=config.channel_swap,
+    )
+    loss = run.module.loss(run.network(inputs), targets)
+    value = float(loss.detach())
+    if not math.isfinite(value):
+        raise TrainingDiverged(
+            f"Training diverged at step {step}: the loss became {value}. Try a lower learning rate.",
+            step=step,
+        )
+    run.optimiser.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(run.network.parameters(), 10.0)
+    run.optimiser.step()
+    return value
+
+
+def _run_steps(
+    run: _Run,
+    schedule: _Schedule,
+    start: float,
+    report: _Reporter,
+    check_stop: Callable[[int], None],
+) -> list[float]:
+    """Steps while the schedule admits one; the loss of each."""
+    losses: list[float] = []
+    step = 0
+    while schedule.admits(step, time.monotonic() - start):
         check_stop(step)
         began = time.monotonic()
-        for group in optimiser.param_groups:
-            group["lr"] = one_cycle(step, planned, config.lr, config.warmup)
-        network.train()
-        inputs, targets = module.make_batch(
-            data, order.next(), gen, device, augment=config.augment, channel_swap=config.channel_swap
-        )
-        loss = module.loss(network(inputs), targets)
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            raise TrainingDiverged(
-                f"Training diverged at step {step}: the loss became {value}. Try a lower learning rate.",
-                step=step,
-            )
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(network.parameters(), 10.0)
-        optimiser.step()
+        value = _step(run, step, schedule.planned)
         losses.append(value)
-        took = time.monotonic() - began
-        if 0 < step < PROBE_STEPS:
-            probe.append(took)
-            step_seconds = float(np.median(probe))
-        elif step >= PROBE_STEPS:
-            step_seconds = 0.9 * step_seconds + 0.1 * took
+        schedule.timed(step, time.monotonic() - began)
         step += 1
-        total = planned if planned < 10**9 else 0  # unknown during the probe
+        total = schedule.total
         report(step, total, f"Training: step {step}/{total or '?'}, loss {value:.4f}")
+    return losses
 
+
+def _result(
+    run: _Run, losses: list[float], seed: int, count: int, start: float, report: _Reporter
+) -> TrainResult:
+    step = len(losses)
     report(step, step, f"Trained {step} steps, loss {np.mean(losses[-20:]):.4f}", force=True)
-    network.eval()
+    run.network.eval()
     seconds = time.monotonic() - start
     final_loss = float(np.mean(losses[-20:]))
     info = {
@@ -237,14 +335,14 @@ def _train(
         "seconds": round(seconds, 2),
         "final_loss": round(final_loss, 5),
         "seed": seed,
-        "batch_size": config.batch_size,
-        "lr": config.lr,
-        "device": str(device),
+        "batch_size": run.config.batch_size,
+        "lr": run.config.lr,
+        "device": str(run.device),
         "torch": torch.__version__,
-        "train_images": len(samples),
+        "train_images": count,
     }
-    model = TrainedModel(kind, class_names, network.cpu(), arch=config.arch, info=info)
-    return TrainResult(model, seconds, step, final_loss, losses, str(device))
+    model = TrainedModel(run.kind, run.class_names, run.network.cpu(), arch=run.config.arch, info=info)
+    return TrainResult(model, seconds, step, final_loss, losses, str(run.device))
 
 
 def _plan(
