@@ -10,19 +10,28 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from customization.client import VisionClient, VisionError
+from customization.client import VisionError
 from customization.forms import MODEL_KINDS, RegisterDatasetForm, TrainForm, TryForm
-from customization.models import ModelRecord
-from customization.services.datasets import dataset_records
-from customization.services.drawing import placeholder_tile, prediction_png
-from customization.services.gallery import (
-    GalleryError,
-    GalleryNotFound,
-    gallery_forget,
-    gallery_page,
-    gallery_thumbnail,
+from customization.selectors import (
+    dataset_record_get,
+    dataset_records_for,
+    evaluation_kinds,
+    model_evaluation_choices,
+    model_record_get,
+    model_records_for,
+    service_dataset_get,
+    service_datasets,
+    service_model_get,
+    service_models,
+    service_models_get,
+    vision_client_for,
 )
-from customization.services.training import prediction_path
+from customization.services import datasets as dataset_services
+from customization.services import models as model_services
+from customization.services.datasets import NAME
+from customization.services.drawing import placeholder_tile, prediction_png
+from customization.services.gallery import GalleryError, GalleryNotFound, gallery_page, gallery_thumbnail
+from customization.services.training import prediction_start
 from customization.training_rules import (
     LOCAL_MINIMUM_HOURS,
     azure_minimum_hours,
@@ -30,7 +39,6 @@ from customization.training_rules import (
     boxes_per_image,
     default_hours,
     hours_text,
-    kind_fits,
     kind_mismatch,
     model_kind_for,
     round_up,
@@ -43,28 +51,11 @@ from workspaces.http import WorkspaceRequest, workspace_view
 MODEL_KIND_LABELS = dict(MODEL_KINDS)
 
 
-def _client_or_error(request: WorkspaceRequest) -> tuple[VisionClient | None, str]:
-    try:
-        return VisionClient.for_workspace(request.workspace), ""
-    except VisionError as exc:
-        return None, exc.message
-
-
-def _service_list(request: WorkspaceRequest, what: str) -> tuple[list[dict], str]:
-    client, error = _client_or_error(request)
-    if client is None:
-        return [], error
-    try:
-        return (client.datasets() if what == "datasets" else client.models()), ""
-    except VisionError as exc:
-        return [], exc.message
-
-
 @workspace_view()
 @require_GET
 def dataset_list(request: WorkspaceRequest) -> HttpResponse:
-    datasets, error = _service_list(request, "datasets")
-    records = dataset_records(request.workspace)
+    datasets, error = service_datasets(workspace=request.workspace)
+    records = dataset_records_for(workspace=request.workspace)
     return render(
         request,
         "customization/dataset_list.html",
@@ -92,15 +83,10 @@ def dataset_register(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view()
 @require_GET
 def dataset_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
-    client, error = _client_or_error(request)
+    client, error = vision_client_for(workspace=request.workspace)
     dataset = None
     if client:
-        try:
-            dataset = client.dataset_get(name)
-        except VisionError as exc:
-            if exc.status == 404:
-                raise Http404("No such dataset") from exc
-            error = exc.message
+        dataset, error = service_dataset_get(client=client, name=name)
     gallery, gallery_error = None, ""
     if dataset:
         try:
@@ -113,7 +99,7 @@ def dataset_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
             )
         except GalleryError as exc:
             gallery_error = exc.message
-    record = dataset_records(request.workspace).get(name)
+    record = dataset_record_get(workspace=request.workspace, name=name)
     counts = sorted((record.per_category if record else {}).items(), key=lambda kv: -kv[1])
     template = "customization/dataset_detail.html" + ("#gallery" if request.htmx else "")
     return render(
@@ -151,13 +137,8 @@ def dataset_thumbnail(request: WorkspaceRequest, name: str, image_id: int) -> Ht
 @workspace_view(admin_only=True)
 @require_POST
 def dataset_delete(request: WorkspaceRequest, name: str) -> HttpResponse:
-    client, error = _client_or_error(request)
     try:
-        if client is None:
-            raise VisionError("vision_not_configured", error)
-        client.dataset_delete(name)
-        request.workspace.datasets.filter(name=name).delete()
-        gallery_forget(workspace=request.workspace, name=name)
+        dataset_services.dataset_delete(workspace=request.workspace, name=name)
         messages.success(request, f"Dataset {name} deleted.")
     except VisionError as exc:
         messages.error(request, exc.message)
@@ -167,10 +148,8 @@ def dataset_delete(request: WorkspaceRequest, name: str) -> HttpResponse:
 @workspace_view()
 @require_GET
 def model_list(request: WorkspaceRequest) -> HttpResponse:
-    models, error = _service_list(request, "models")
-    records = {
-        r.name: r for r in ModelRecord.objects.filter(workspace=request.workspace).select_related("job")
-    }
+    models, error = service_models(workspace=request.workspace)
+    records = model_records_for(workspace=request.workspace)
     return render(
         request,
         "customization/model_list.html",
@@ -218,10 +197,10 @@ def _budget_rows(datasets: list[dict], records: dict) -> list[dict]:
 @workspace_view()
 @require_http_methods(["GET", "POST"])
 def model_train(request: WorkspaceRequest) -> HttpResponse:
-    datasets, error = _service_list(request, "datasets")
-    models, _ = _service_list(request, "models")
+    datasets, error = service_datasets(workspace=request.workspace)
+    models, _ = service_models(workspace=request.workspace)
     kinds = {d["name"]: d.get("annotationKind", "") for d in datasets}
-    records = dataset_records(request.workspace)
+    records = dataset_records_for(workspace=request.workspace)
     azure = workspace_trains_on_azure(request.workspace)
     form = TrainForm(
         request.POST or None,
@@ -257,29 +236,17 @@ def model_train(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view()
 @require_GET
 def model_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
-    client, error = _client_or_error(request)
+    client, error = vision_client_for(workspace=request.workspace)
     model = None
     if client:
-        try:
-            model = client.model_get(name)
-        except VisionError as exc:
-            if exc.status == 404:
-                raise Http404("No such model") from exc
-            error = exc.message
-    record = ModelRecord.objects.filter(workspace=request.workspace, name=name).select_related("job").first()
+        model, error = service_model_get(client=client, name=name)
+    record = model_record_get(workspace=request.workspace, name=name)
     performance = (model or {}).get("modelPerformance") or (record.performance if record else {}) or {}
     tags = sorted((performance.get("tagPerformance") or {}).items())
     evaluations, datasets = [], []
     if client and model and model.get("status") == "succeeded":
-        model_kind = (model.get("trainingParameters") or {}).get("modelKind", "")
-        try:
-            evaluations = client.evaluations(name)
-            # Only datasets of the model's kind: any other fails as incorrectModelKind.
-            datasets = [
-                d["name"] for d in client.datasets() if kind_fits(model_kind, d.get("annotationKind", ""))
-            ]
-        except VisionError as exc:
-            error = exc.message
+        evaluations, datasets, choices_error = model_evaluation_choices(client=client, name=name, model=model)
+        error = choices_error or error
     return render(
         request,
         "customization/model_detail.html",
@@ -301,17 +268,13 @@ def model_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
 def model_evaluate(request: WorkspaceRequest, name: str) -> HttpResponse:
     dataset = request.POST.get("dataset", "")
     evaluation = request.POST.get("evaluation", "").strip() or f"eval-{uuid.uuid4().hex[:8]}"
-    from customization.services.datasets import NAME
-
     if not (NAME.match(dataset) and NAME.match(evaluation)):
         messages.error(request, "Pick a dataset; evaluation names use letters, digits, '.', '_' and '-'.")
         return redirect("customization:model", ws_id=request.workspace.pk, name=name)
-    client, error = _client_or_error(request)
     try:
-        if client is None:
-            raise VisionError("vision_not_configured", error)
-        model_kind = (client.model_get(name).get("trainingParameters") or {}).get("modelKind", "")
-        annotation_kind = client.dataset_get(dataset).get("annotationKind", "")
+        model_kind, annotation_kind = evaluation_kinds(
+            workspace=request.workspace, model=name, dataset=dataset
+        )
     except VisionError as exc:
         messages.error(request, exc.message)
         return redirect("customization:model", ws_id=request.workspace.pk, name=name)
@@ -331,7 +294,7 @@ def model_evaluate(request: WorkspaceRequest, name: str) -> HttpResponse:
 @workspace_view()
 @require_POST
 def model_cancel(request: WorkspaceRequest, name: str) -> HttpResponse:
-    record = ModelRecord.objects.filter(workspace=request.workspace, name=name).select_related("job").first()
+    record = model_record_get(workspace=request.workspace, name=name)
     if record and record.job:
         job_cancel(
             job=job_get_for_member(membership=request.membership, job_id=record.job.pk), actor=request.user
@@ -343,12 +306,8 @@ def model_cancel(request: WorkspaceRequest, name: str) -> HttpResponse:
 @workspace_view(admin_only=True)
 @require_POST
 def model_delete(request: WorkspaceRequest, name: str) -> HttpResponse:
-    client, error = _client_or_error(request)
     try:
-        if client is None:
-            raise VisionError("vision_not_configured", error)
-        client.model_delete(name)
-        ModelRecord.objects.filter(workspace=request.workspace, name=name).delete()
+        model_services.model_delete(workspace=request.workspace, name=name)
         messages.success(request, f"Model {name} deleted.")
         return redirect("customization:models", ws_id=request.workspace.pk)
     except VisionError as exc:
@@ -361,16 +320,13 @@ def model_delete(request: WorkspaceRequest, name: str) -> HttpResponse:
 @workspace_view()
 @require_GET
 def model_compare(request: WorkspaceRequest) -> HttpResponse:
-    client, error = _client_or_error(request)
+    client, error = vision_client_for(workspace=request.workspace)
     chosen = request.GET.getlist("m")[:4]
     models = []
     if client:
-        for name in chosen:
-            try:
-                models.append(client.model_get(name))
-            except VisionError as exc:
-                error = exc.message
-    all_models, _ = _service_list(request, "models")
+        models, models_error = service_models_get(client=client, names=chosen)
+        error = models_error or error
+    all_models, _ = service_models(workspace=request.workspace)
     return render(
         request,
         "customization/model_compare.html",
@@ -381,33 +337,19 @@ def model_compare(request: WorkspaceRequest) -> HttpResponse:
 @workspace_view()
 @require_http_methods(["GET", "POST"])
 def try_it_out(request: WorkspaceRequest) -> HttpResponse:
-    models, error = _service_list(request, "models")
+    models, error = service_models(workspace=request.workspace)
     ready = [m["name"] for m in models if m.get("status") == "succeeded"]
     # "Try another image" on a result comes back with its model chosen.
     form = TryForm(
         request.POST or None, request.FILES or None, models=ready, initial={"model": request.GET.get("model")}
     )
     if request.method == "POST" and form.is_valid():
-        image = form.cleaned_data["image"]
-        job_id = uuid.uuid4()
-        ext = {"JPEG": ".jpg", "PNG": ".png", "BMP": ".bmp", "GIF": ".gif", "TIFF": ".tif", "WEBP": ".webp"}[
-            image["format"]
-        ]
-        path = prediction_path(job_id, ext)
-        path.write_bytes(image["data"])
-        job = job_start(
+        job = prediction_start(
             workspace=request.workspace,
             actor=request.user,
-            kind="predict",
-            target=form.cleaned_data["model"],
-            params={
-                "model": form.cleaned_data["model"],
-                "image_path": str(path),  # never shown (jobs/labels.py); the page shows the name uploaded
-                "image_name": Path(request.FILES["image"].name or "").name[:200],
-                "content_type": image["content_type"],
-                "width": image["width"],
-                "height": image["height"],
-            },
+            model=form.cleaned_data["model"],
+            image=form.cleaned_data["image"],
+            file_name=request.FILES["image"].name,
         )
         return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
     return render(request, "customization/try.html", {"form": form, "error": error, "ready": ready})

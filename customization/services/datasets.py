@@ -13,11 +13,13 @@ from azureclient.errors import ServiceError
 from blobstore.base import BlobStoreError
 from customization.client import VisionClient
 from customization.models import DatasetRecord
+from customization.services.gallery import gallery_forget
 from customization.validation import check_images, check_sas_expiry, sas_expiry, validate_coco
 from jobs.errors import JobError
 from jobs.models import Job
 from jobs.runner import JobContext
 from outbound.reader import Token, Unreadable, read_url, without_query
+from workspaces.models import Workspace
 from workspaces.storage import storage_for
 
 NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{0,254}$")
@@ -194,7 +196,11 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
     return result
 
 
-def dataset_records(workspace) -> dict[str, DatasetRecord]:  # noqa: ANN001
-    return {
-        r.name: r for r in DatasetRecord.objects.filter(workspace=workspace).select_related("registered_by")
-    }
+def dataset_delete(*, workspace: Workspace, name: str) -> None:
+    """Delete the dataset at the service, then Visionport's record and gallery cache of it.
+
+    VisionError when the workspace has no Vision connection or the service refuses: nothing is
+    deleted here then."""
+    VisionClient.for_workspace(workspace).dataset_delete(name)
+    workspace.datasets.filter(name=name).delete()
+    gallery_forget(workspace=workspace, name=name)

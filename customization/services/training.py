@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import User
 
 from customization.client import VisionClient
 from customization.models import ModelRecord
@@ -13,6 +15,8 @@ from jobs.errors import JobCancelled, JobError
 from jobs.labels import duration_text
 from jobs.models import Job
 from jobs.runner import JobContext
+from jobs.services import job_start
+from workspaces.models import Workspace
 
 POLL_SECONDS = 2.0  # between two checks of a parked training or evaluation
 CANCEL_WAIT_SECONDS = 60  # how long a cancelled training may take to stop at the service
@@ -118,6 +122,39 @@ def prediction_path(job_id: object, extension: str) -> Path:
     folder = Path(settings.VAR_DIR) / "predictions"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{job_id}{extension}"
+
+
+# The upload's format (as TryForm read it) to the extension the kept file gets.
+IMAGE_EXTENSIONS = {
+    "JPEG": ".jpg",
+    "PNG": ".png",
+    "BMP": ".bmp",
+    "GIF": ".gif",
+    "TIFF": ".tif",
+    "WEBP": ".webp",
+}
+
+
+def prediction_start(*, workspace: Workspace, actor: User, model: str, image: dict, file_name: str) -> Job:
+    """Keep the uploaded image on the server (for the result page) and start a ``predict`` job on it.
+
+    ``image`` is TryForm's cleaned upload; ``file_name`` the name it was uploaded as."""
+    path = prediction_path(uuid.uuid4(), IMAGE_EXTENSIONS[image["format"]])
+    path.write_bytes(image["data"])
+    return job_start(
+        workspace=workspace,
+        actor=actor,
+        kind="predict",
+        target=model,
+        params={
+            "model": model,
+            "image_path": str(path),  # never shown (jobs/labels.py); the page shows the name uploaded
+            "image_name": Path(file_name or "").name[:200],
+            "content_type": image["content_type"],
+            "width": image["width"],
+            "height": image["height"],
+        },
+    )
 
 
 def predict(job: Job, ctx: JobContext) -> dict:
