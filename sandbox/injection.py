@@ -1,7 +1,7 @@
 """Fault injection at request time: latency, a TPS limit (429), 500/503s, dropped responses.
 
-sandbox.http applies these to every sandbox API request (sandbox.views.blobs, the image host,
-the latency only). The settings they are given come from sandbox.services.faults. The TPS
+sandbox.http applies them to every sandbox API request; sandbox.views.blobs, the image host,
+applies the latency only. The settings they are given come from sandbox.services.faults. The TPS
 limit is a token bucket per process (each gunicorn worker has its own), holding one second's worth
 of requests; it starts full again when this process changes the settings, and in the others when
 the limit they read changes.
