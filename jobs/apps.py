@@ -8,4 +8,9 @@ class JobsConfig(AppConfig):
     verbose_name = "Jobs"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from jobs import workers  # noqa: F401 (connects the worker heartbeat to Celery's signals)
+        from jobs.registry import extra_kinds_register
+
+        extra_kinds_register(settings.JOB_EXTRA_KINDS)

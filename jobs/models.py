@@ -107,6 +107,12 @@ class Job(models.Model):
 
         return kind_label(self.kind)
 
+    @property
+    def kind_spec(self):  # noqa: ANN201 (jobs.registry.JobKind | None; the registry imports no model)
+        from jobs.registry import kind_spec
+
+        return kind_spec(self.kind)
+
 
 class WorkerSeen(models.Model):
     """A Celery worker that is alive, and the queues it takes jobs from (jobs.workers keeps it)."""

@@ -1,7 +1,8 @@
-"""Job kinds: what each kind is called and which service function runs it.
+"""Job kinds: what each kind is called, which service runs it, and how its page shows the result.
 
-A service is ``fn(job: Job, ctx: JobContext) -> dict | None``; the dict becomes the job's result.
-Later capabilities add their kinds here (export, register, train, evaluate, predict).
+Each app registers its own kinds in its ``AppConfig.ready()`` with ``kind_register``; this module
+names no app. A service is ``fn(job: Job, ctx: JobContext) -> dict | None``; the dict becomes the
+job's result. The test suite registers its test-only kinds from ``tests/conftest.py``.
 """
 
 from __future__ import annotations
@@ -27,45 +28,27 @@ class JobKind:
     # jobs.errors.RetryRefused. Without them: a plain Retry with the same params.
     retry: str | None = None
     retry_offer: str | None = None
+    # The template the job page includes when the job has a result (it sees ``job``); without
+    # one, the page shows the result as plain data (jobs/_result.html).
+    result_template: str | None = None
 
 
-KINDS: dict[str, JobKind] = {
-    "check_connections": JobKind(
-        label="Check connections",
-        service="workspaces.connection_checks.connections_check",
-        queue="interactive",
-    ),
-    "export_project": JobKind(label="Export project", service="migrator.services.export.project_export"),
-    "register_dataset": JobKind(
-        label="Register dataset",
-        service="customization.services.datasets.dataset_register",
-        retry_offer="customization.services.retry.register_retry_offer",
-    ),
-    "train_model": JobKind(
-        label="Train model",
-        service="customization.services.training.model_train",
-        queue="interactive",
-        retry="customization.services.retry.train_retry",
-        retry_offer="customization.services.retry.train_retry_offer",
-    ),
-    "evaluate_model": JobKind(
-        label="Evaluate model",
-        service="customization.services.training.model_evaluate",
-        queue="interactive",
-        retry="customization.services.retry.evaluate_retry",
-        retry_offer="customization.services.retry.evaluate_retry_offer",
-    ),
-    "predict": JobKind(
-        label="Prediction",
-        service="customization.services.training.predict",
-        queue="interactive",
-        retry_offer="customization.services.retry.predict_retry_offer",
-    ),
-}
+KINDS: dict[str, JobKind] = {}
+
+
+def kind_register(kind: str, spec: JobKind) -> None:
+    """Add a kind; registering one name twice with a different spec is a programming error."""
+    if KINDS.get(kind, spec) != spec:
+        raise ValueError(f"Job kind {kind!r} is already registered as {KINDS[kind]}.")
+    KINDS[kind] = spec
 
 
 def kind_label(kind: str) -> str:
     return KINDS[kind].label if kind in KINDS else kind.replace("_", " ").capitalize()
+
+
+def kind_spec(kind: str) -> JobKind | None:
+    return KINDS.get(kind)
 
 
 def queue_for(kind: str) -> str:
@@ -81,13 +64,9 @@ def service_for(kind: str) -> Any:
     return getattr(import_module(module), name)
 
 
-def _register_extra_kinds() -> None:
-    """Kinds named in settings.JOB_EXTRA_KINDS ("kind=dotted.path"): used by the test suite."""
-    from django.conf import settings
-
-    for spec in getattr(settings, "JOB_EXTRA_KINDS", []):
+def extra_kinds_register(specs: list[str]) -> None:
+    """Kinds given as "kind=dotted.path" (settings.JOB_EXTRA_KINDS): how the soak test gives its
+    counting kind to the processes of `make run`, which it does not start itself."""
+    for spec in specs:
         kind, _, path = spec.partition("=")
-        KINDS[kind] = JobKind(label=kind.replace("_", " ").capitalize(), service=path)
-
-
-_register_extra_kinds()
+        kind_register(kind, JobKind(label=kind.replace("_", " ").capitalize(), service=path))

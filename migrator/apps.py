@@ -6,3 +6,15 @@ from django.apps import AppConfig
 class MigratorConfig(AppConfig):
     name = "migrator"
     verbose_name = "Custom Vision migration"
+
+    def ready(self) -> None:
+        from jobs.registry import JobKind, kind_register
+
+        kind_register(
+            "export_project",
+            JobKind(
+                label="Export project",
+                service="migrator.services.export.project_export",
+                result_template="migrator/_export_result.html",
+            ),
+        )

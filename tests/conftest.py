@@ -18,7 +18,7 @@ from django.db import connection
 
 from jobs.models import Job
 from sandbox.keys import sandbox_key
-from tests import loopback_guard
+from tests import jobkinds, loopback_guard
 from tests.http_recorder import recorder  # noqa: F401 (a fixture for every test)
 from workspaces.models import Connection, Membership, Workspace
 from workspaces.services import connection_update
@@ -28,6 +28,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "correct-horse-battery"  # noqa: S105
 
 loopback_guard.install()
+jobkinds.register()  # the test-only kinds; tests/run_worker.py registers them in the worker too
 
 
 # --- Personas (healthchecks' alice/bob/charlie) -------------------------------------------------

@@ -1,4 +1,5 @@
-"""Job kinds used only by the test suite (registered through JOB_EXTRA_KINDS)."""
+"""Job kinds used only by the test suite: ``register()`` adds them, in the test process
+(tests/conftest.py) and in the Celery workers the suite starts (tests/run_worker.py)."""
 
 from __future__ import annotations
 
@@ -36,3 +37,18 @@ def waits(job, ctx) -> dict:
         ctx.progress(done, waits, f"Waited {done} of {waits} times")
         ctx.wait(float(job.params.get("delay", 0.5)))
     return {"waited": done, "resumed": ctx.resumed}
+
+
+TEST_KINDS = {
+    "test_count": "tests.jobkinds.count",
+    "test_crash": "tests.jobkinds.crash",
+    "test_expected": "tests.jobkinds.expected_failure",
+    "test_waits": "tests.jobkinds.waits",
+}
+
+
+def register() -> None:
+    from jobs.registry import JobKind, kind_register
+
+    for kind, service in TEST_KINDS.items():
+        kind_register(kind, JobKind(label=kind.replace("_", " ").capitalize(), service=service))

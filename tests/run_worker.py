@@ -11,4 +11,10 @@ loopback_guard.install()
 from config.celery import app  # noqa: E402
 
 if __name__ == "__main__":
+    import django
+
+    django.setup()
+    from tests import jobkinds
+
+    jobkinds.register()
     app.worker_main(["worker", *sys.argv[1:]])

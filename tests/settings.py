@@ -12,11 +12,6 @@ _BASE = Path(__file__).resolve().parent.parent
 if "VISIONPORT_VAR_DIR" not in os.environ:
     os.environ["VISIONPORT_VAR_DIR"] = str(_BASE / "var" / f"test-{os.getpid()}")
     os.environ["VISIONPORT_TEST_VAR_DIR_OWNED"] = "1"
-os.environ.setdefault(
-    "JOB_EXTRA_KINDS",
-    "test_count=tests.jobkinds.count,test_crash=tests.jobkinds.crash,test_expected=tests.jobkinds.expected_failure,"
-    "test_waits=tests.jobkinds.waits",
-)
 # One queue per test session, so a stale message from an earlier run is never picked up.
 os.environ.setdefault("CELERY_QUEUE", f"visionport-test-{os.getpid()}")
 # The sandbox's training tasks go to the same queue, so the one test worker runs them too.
