@@ -38,11 +38,12 @@ def sandboxed(tx_personas, live_server, client):
 def runs_held(settings):
     """The sandbox queues its training and evaluation runs where no worker listens: they stay
     notStarted at the service, as a busy training queue would leave them, until the block ends."""
+    queue = settings.SANDBOX_TRAINING_QUEUE
     settings.SANDBOX_TRAINING_QUEUE = f"{settings.CELERY_TASK_DEFAULT_QUEUE}.held"
     try:
         yield
     finally:
-        del settings.SANDBOX_TRAINING_QUEUE
+        settings.SANDBOX_TRAINING_QUEUE = queue
 
 
 def _page(client, job: Job) -> str:
