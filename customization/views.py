@@ -46,7 +46,7 @@ from customization.training_rules import (
 )
 from jobs.selectors import job_get_for_member
 from jobs.services import job_cancel, job_start
-from workspaces.http import WorkspaceRequest, workspace_view
+from workspaces.http import WorkspaceRequest, page_or_fragment, workspace_view
 
 MODEL_KIND_LABELS = dict(MODEL_KINDS)
 
@@ -101,10 +101,10 @@ def dataset_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
             gallery_error = exc.message
     record = dataset_record_get(workspace=request.workspace, name=name)
     counts = sorted((record.per_category if record else {}).items(), key=lambda kv: -kv[1])
-    template = "customization/dataset_detail.html" + ("#gallery" if request.htmx else "")
-    return render(
+    return page_or_fragment(
         request,
-        template,
+        "customization/dataset_detail.html",
+        "gallery",
         {
             "dataset": dataset,
             "record": record,

@@ -17,7 +17,7 @@ from jobs.forms import JobFilterForm
 from jobs.models import Job
 from jobs.selectors import job_get_for_member, job_list
 from jobs.services import job_cancel, job_retry
-from workspaces.http import WorkspaceRequest, workspace_view
+from workspaces.http import WorkspaceRequest, page_or_fragment, workspace_view
 
 PAGE_SIZE = 25
 
@@ -50,8 +50,7 @@ def job_history(request: WorkspaceRequest) -> HttpResponse:
         "sort_query": sort_query.urlencode(),
         "sort": form.filters().sort,
     }
-    template = "jobs/job_history.html#job-table" if request.htmx else "jobs/job_history.html"
-    return render(request, template, context)
+    return page_or_fragment(request, "jobs/job_history.html", "job-table", context)
 
 
 class _Echo:
@@ -138,8 +137,7 @@ def job_row(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
 @require_GET
 def job_detail(request: WorkspaceRequest, job_id: uuid.UUID) -> HttpResponse:
     job = job_get_for_member(membership=request.membership, job_id=job_id)
-    template = "jobs/job_detail.html#job-live" if request.htmx else "jobs/job_detail.html"
-    return render(request, template, {"job": job})
+    return page_or_fragment(request, "jobs/job_detail.html", "job-live", {"job": job})
 
 
 @workspace_view()

@@ -1,4 +1,5 @@
-"""Typed request and the decorator that resolves the workspace of every workspace URL."""
+"""Typed request, the decorator that resolves the workspace of every workspace URL, and the
+render that picks a page or its htmx fragment."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django_htmx.middleware import HtmxDetails
 
 from workspaces.models import Membership, Workspace
@@ -46,6 +49,23 @@ def workspace_view(*, admin_only: bool = False) -> Callable[[View], View]:
                 request.session[SESSION_KEY] = str(ws_id)
             return view(request, *args, **kwargs)
 
+        wrapper.admin_only = admin_only  # read by the test that walks the URLconf
         return wrapper
 
     return decorator
+
+
+def page_or_fragment(
+    request: HttpRequest, template: str, fragment: str, context: dict[str, Any], *, status: int = 200
+) -> HttpResponse:
+    """The whole page, or only its ``fragment`` (a partial) for an htmx request that swaps it in.
+
+    A history restore is an htmx request too (htmx sends HX-Request when the page it goes back to
+    is not in its cache) and must get the whole page, layout included. ``Vary: HX-Request`` keeps
+    a cache from answering one with the other.
+    """
+    htmx = getattr(request, "htmx", None)
+    partial = bool(htmx) and not htmx.history_restore_request
+    response = render(request, f"{template}#{fragment}" if partial else template, context, status=status)
+    patch_vary_headers(response, ("HX-Request",))
+    return response

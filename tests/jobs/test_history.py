@@ -163,6 +163,18 @@ def test_the_job_page_and_its_live_fragment(client, personas, jobs):
     assert 'hx-trigger="every 2s' in fragment
 
 
+def test_a_history_restore_gets_the_whole_page_and_caches_keep_the_two_apart(client, personas, jobs):
+    login(client, personas.alice)
+    for name in ("jobs:history", "jobs:detail"):
+        kwargs = {"ws_id": personas.workspace.pk} | ({"job_id": jobs[3].pk} if name == "jobs:detail" else {})
+        url = reverse(name, kwargs=kwargs)
+        fragment = client.get(url, headers={"HX-Request": "true"})
+        restored = client.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+        assert "<html" not in fragment.content.decode()
+        assert "<html" in restored.content.decode(), name  # htmx puts it in place of the body
+        assert "HX-Request" in fragment["Vary"] and "HX-Request" in restored["Vary"]
+
+
 def test_a_young_job_page_polls_faster(client, personas):
     job = Job.objects.create(
         workspace=personas.workspace, actor=personas.alice, kind="predict", status=Job.Status.RUNNING
