@@ -1,6 +1,6 @@
 """One retry policy for every call to an Azure service, POSTs included.
 
-The Custom Vision SDK retries only some GETs (wire-formats.md §1.7): not POSTs, not a 429 without
+The Custom Vision SDK retries only some GETs (docs/wire-formats.md §1.7): not POSTs, not a 429 without
 Retry-After. So its own retries are switched off and every call goes through ``with_retries``:
 exponential backoff with full jitter on 429 (honouring Retry-After), 408, 5xx, timeouts and
 connection resets; anything else is raised at once.

@@ -11,7 +11,7 @@ Anything else is accepted by the service and fails later (``datasetCorrupt`` for
 Two services can be on the other end of a workspace's Vision connection, and they need different
 budgets:
 
-- **Azure** needs the minimum of its FAQ (wire-formats.md §2.3): 0.0003334 h per image for a
+- **Azure** needs the minimum of its FAQ (docs/wire-formats.md §2.3): 0.0003334 h per image for a
   classifier, 0.0066667 h per image for a detector, 0.0003334 h per image and box for a product
   recognizer. Less fails with ``notEnoughBudget``. It suggests 2 to 5 times the minimum.
 - **The local service** (the Vision sandbox, whose trainer runs on this machine's CPU) trains for

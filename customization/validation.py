@@ -1,6 +1,6 @@
 """Pre-flight validation of a COCO file before it is registered as a dataset.
 
-Every rule of the samples checker (wire-formats.md §2.6) without its bugs (the bbox rules always
+Every rule of the samples checker (docs/wire-formats.md §2.6) without its bugs (the bbox rules always
 apply to detection; the right quota is always used), the service's quotas as configuration
 (``QUOTAS``, overridable with settings.VISION_QUOTAS), and what nobody checks: several labels on a
 classification image, boxes on classification, images without annotations, a Negative category,

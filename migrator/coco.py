@@ -2,7 +2,7 @@
 
 - **vision**: what Azure AI Vision model customization reads (and the reference script writes):
   relative ``bbox = [left, top, width, height]`` in [0, 1], ``coco_url``/``absolute_url`` per image,
-  dense 1-based ids (wire-formats.md §2.6).
+  dense 1-based ids (docs/wire-formats.md §2.6).
 - **standard**: plain COCO for CVAT, FiftyOne and pycocotools: absolute pixel boxes with ``area``
   and ``iscrowd``, ``file_name`` relative to the annotation file.
 

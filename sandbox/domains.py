@@ -1,4 +1,4 @@
-"""The domains the sandbox lists: the real ids from the docs (wire-formats.md §1.6).
+"""The domains the sandbox lists: the real ids from the docs (docs/wire-formats.md §1.6).
 
 A project's kind (classification or object detection) comes only from its domain's ``type``.
 Sizes and descriptions are indicative; the service's exact values are not documented.

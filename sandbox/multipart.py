@@ -1,7 +1,7 @@
 """A multipart/form-data parser over the raw body.
 
 Django's own parser must not see the SDK's upload: the part has no filename, so Django would
-decode the image bytes into a str field and lose them (wire-formats.md §1.5).
+decode the image bytes into a str field and lose them (docs/wire-formats.md §1.5).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Every distinct content is stored once, under ``original/<sha256>.<ext>`` with it
 ``thumbnail/<sha256>.jpg`` and, for pictures larger than 1024 px, ``resized/<sha256>.jpg``.
 Image JSON carries time-limited signed URLs to these blobs, like the service's SAS URLs.
 With Azurite, the URLs point at the same Azurite host string an exporter uses, so server-side
-copy works (wire-formats.md §4).
+copy works (docs/wire-formats.md §4).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Sandbox routes. Custom Vision Training lives under /sandbox (the SDK endpoint is {base}/sandbox);
-Vision answers at the host root, as its sample client drops any endpoint path (wire-formats.md §0)."""
+Vision answers at the host root, as its sample client drops any endpoint path (docs/wire-formats.md §0)."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ cv_patterns = [
 ]
 
 # Vision model customization. "/+" between segments: the samples' EvaluationClient sends
-# /computervision//models/..., and Django does not collapse the double slash (wire-formats.md §5, 15).
+# /computervision//models/..., and Django does not collapse the double slash (docs/wire-formats.md §5, 15).
 V = r"^computervision/+"
 vision_patterns = [
     re_path(rf"{V}datasets/*$", vision_api(GET=datasets.dataset_list)),

@@ -9,7 +9,7 @@ from azureclient.retry import RetryPolicy
 from migrator.cv import cv_call, cv_client, cv_connection
 from workspaces.models import Workspace
 
-# Target limits (Image Analysis 4.0 model customization, wire-formats.md §2.6 training quotas).
+# Target limits (Image Analysis 4.0 model customization, docs/wire-formats.md §2.6 training quotas).
 MIN_IMAGES_PER_TAG = {"Classification": 2, "ObjectDetection": 1}
 MIN_DIM, MAX_DIM = 10, 10240
 SCAN_PAGES = 10  # size warnings look at up to 2,560 images

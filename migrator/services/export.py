@@ -1,6 +1,6 @@
 """The export job: every image of a Custom Vision project, and its labels, into COCO files in blob storage.
 
-Fixes over the reference ``export_data`` (wire-formats.md §3.3): listing in a stable order
+Fixes over the reference ``export_data`` (docs/wire-formats.md §3.3): listing in a stable order
 (``Oldest``) with pages of 256 and de-duplication; bounded thread concurrency (works inside daemonic
 Celery workers); server-side copy where the store supports it, each copy polled to a final status
 and its size verified, else streaming with a length check; retries with backoff and jitter for every

@@ -1,7 +1,7 @@
 """Request bodies: JSON keys are matched without regard to case, at every level.
 
 The samples package sends PascalCase ("TrainingParameters"), the docs camelCase
-("trainingParameters"); the service accepts both (wire-formats.md §5, 18).
+("trainingParameters"); the service accepts both (docs/wire-formats.md §5, 18).
 """
 
 from __future__ import annotations

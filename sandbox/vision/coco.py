@@ -1,6 +1,6 @@
 """COCO annotation files as the service reads them: the samples' checker rules, then one dataset.
 
-``coco_check`` applies every rule of ``check_coco_annotation_file`` (wire-formats.md §2.6) with the
+``coco_check`` applies every rule of ``check_coco_annotation_file`` (docs/wire-formats.md §2.6) with the
 quota of the purpose, minus its bugs (the bbox rules always apply to detection, messages name the
 right field). ``coco_merge`` joins several files into one list of labelled images, with categories
 merged by name so the class list has no duplicates.

@@ -1,6 +1,6 @@
 """JSON as the Vision model customization API writes it: camelCase, every field the samples parse.
 
-The samples' parsers need (wire-formats.md §2.3): a dataset's ``annotationFileUris`` non-empty and
+The samples' parsers need (docs/wire-formats.md §2.3): a dataset's ``annotationFileUris`` non-empty and
 ``authentication.kind`` in {managedIdentity, sas}; a model's ``trainingParameters.modelKind``
 always present and ``timeBudgetInHours`` > 0; an ``error`` with only code and message.
 """

@@ -1,4 +1,4 @@
-"""The Vision COCO checker's rules (wire-formats.md §2.6), without its bugs, for asserting exports."""
+"""The Vision COCO checker's rules (docs/wire-formats.md §2.6), without its bugs, for asserting exports."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def test_original_image_uris_are_azurite_sas_urls(client, settings, azurite):
     assert requests.get(image.original_image_uri.split("?")[0], timeout=10).status_code in (403, 404)
     assert requests.get(image.thumbnail_uri, timeout=10).headers["Content-Type"] == "image/jpeg"
 
-    # The point of it (wire-formats.md §4): Azurite copies server-side from the same host string.
+    # The point of it (docs/wire-formats.md §4): Azurite copies server-side from the same host string.
     service = BlobServiceClient(azurite, credential=AZURITE_KEY)
     target = service.get_container_client("exports-test")
     if not target.exists():
