@@ -24,7 +24,7 @@ os.environ.setdefault("VISIONPORT_VAR_DIR", tempfile.mkdtemp(prefix="visionport-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 

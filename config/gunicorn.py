@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 
-def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's Worker
+def post_worker_init(worker) -> None:
     """With the local Vision service on, import the trainer (torch) in the background.
 
     The local service answers predictions in the web process; without this, the first prediction

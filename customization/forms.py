@@ -251,7 +251,7 @@ class TryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [(m, m) for m in models]
 
-    def clean_image(self):  # noqa: ANN201
+    def clean_image(self):
         from io import BytesIO
 
         from PIL import Image, UnidentifiedImageError

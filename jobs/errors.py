@@ -18,7 +18,7 @@ class JobCancelled(Exception):
     """Raised inside a running job when the user asked to cancel it."""
 
 
-class JobWaiting(Exception):  # noqa: N818 (a signal, not an error)
+class JobWaiting(Exception):
     """Raised by ``JobContext.wait``: park the job for ``seconds`` without holding a worker."""
 
     def __init__(self, seconds: float) -> None:

@@ -108,7 +108,7 @@ class Job(models.Model):
         return kind_label(self.kind)
 
     @property
-    def kind_spec(self):  # noqa: ANN201 (jobs.registry.JobKind | None; the registry imports no model)
+    def kind_spec(self):
         from jobs.registry import kind_spec
 
         return kind_spec(self.kind)

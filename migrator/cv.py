@@ -74,7 +74,7 @@ def explain(exc: Exception, endpoint: str) -> CustomVisionError:
     return CustomVisionError("cv_error", f"Custom Vision call failed: {exc}")
 
 
-def cv_call(fn, policy, endpoint: str):  # noqa: ANN001, ANN201
+def cv_call(fn, policy, endpoint: str):
     """Run one Custom Vision call under the retry policy; failures come out as CustomVisionError."""
     from azureclient.retry import with_retries
 

@@ -25,7 +25,7 @@ from workspaces.services import connection_update
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
-PASSWORD = "correct-horse-battery"  # noqa: S105
+PASSWORD = "correct-horse-battery"
 
 loopback_guard.install()
 jobkinds.register()  # the test-only kinds; tests/run_worker.py registers them in the worker too
@@ -212,7 +212,7 @@ def wait_for_job(job: Job, predicate: Callable[[Job], bool] | None = None, timeo
 # --- Azurite ----------------------------------------------------------------------------------
 
 AZURITE_ACCOUNT = "devstoreaccount1"
-AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="  # noqa: S105 (public emulator key)
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
 def _free_port() -> int:

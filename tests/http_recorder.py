@@ -19,7 +19,7 @@ class Recorder:
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 recorder.requests.append(self.path)
                 status, headers, body = recorder.routes.get(self.path.split("?")[0], (404, {}, b""))
                 self.send_response(status)

@@ -39,7 +39,7 @@ class Source:
     token: Token  # the read-only SAS handed to the service (empty query: managed identity)
 
 
-def _container_base(workspace) -> str:  # noqa: ANN001
+def _container_base(workspace) -> str:
     """The workspace's container URL ending in /, or "" when it has no storage."""
     try:
         _, store = storage_for(workspace)
@@ -85,7 +85,7 @@ def _read_coco(job: Job) -> Source:
     return Source(_parse(raw), store.url(params["path"]), Token(store.url("x")[:-1], sas))
 
 
-def _check_images(report, images: list, source: Source, check: str) -> int:  # noqa: ANN001
+def _check_images(report, images: list, source: Source, check: str) -> int:
     """Read images as the service will (the SAS only inside the container); how many were read."""
     session = requests.Session()
     loopback = [source.token.base]

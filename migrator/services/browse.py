@@ -44,7 +44,7 @@ class Browser:
         self.client = cv_client(self.connection, timeout=20)
         self.policy = RetryPolicy(attempts=4)
 
-    def call(self, fn):  # noqa: ANN001, ANN201
+    def call(self, fn):
         return cv_call(fn, self.policy, self.connection.endpoint)
 
     def domains(self) -> dict[str, object]:

@@ -94,7 +94,7 @@ class Exporter:
         self.timings: dict[str, float] = {}
 
     # --- Custom Vision calls, each retried, each failure explained ---------------------------
-    def call(self, fn):  # noqa: ANN001, ANN201
+    def call(self, fn):
         return cv_call(fn, self.policy, self.cv.endpoint)
 
     def fresh_url(self, image_id: str) -> str:
@@ -212,7 +212,7 @@ class Exporter:
                 if len(page) < PAGE:
                     break
             pages.put(_END)
-        except BaseException as exc:  # noqa: BLE001 (handed to the main thread, which raises it)
+        except BaseException as exc:
             pages.put(exc)
 
     def copy_all(self, total: int) -> None:

@@ -50,7 +50,7 @@ def _field(name: str) -> st.SearchStrategy[str]:
 FORM_DATA = st.fixed_dictionaries({}, optional={name: _field(name) for name in FIELDS})
 
 
-def _unresolved(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+def _unresolved(*args, **kwargs):
     raise socket.gaierror("no DNS in this test")
 
 

@@ -70,7 +70,7 @@ def page(browser: Browser) -> Iterator[Page]:
     yield page
     try:
         violations = csp_violations(page)
-    except Exception:  # noqa: BLE001 (a page mid-navigation cannot be asked; the console list stands)
+    except Exception:
         violations = list(page.csp_console)
     context.close()
     if violations:

@@ -16,7 +16,7 @@ import uuid
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -38,7 +38,7 @@ def _who() -> tuple[Workspace, User]:
 
 def produce(count: int, seconds: float) -> None:
     workspace, admin = _who()
-    rng = random.Random(os.getpid())  # noqa: S311
+    rng = random.Random(os.getpid())
     pause = seconds / max(1, count)
     for index in range(count):
         kind, params = SOAK_KINDS[0] if index % 4 else SOAK_KINDS[1]
@@ -120,7 +120,7 @@ def _picture() -> bytes:
     return out.getvalue()
 
 
-def _signed_in_session(user: User):  # noqa: ANN202
+def _signed_in_session(user: User):
     """A requests session with the user's Django session cookie, as a browser holds it."""
     from importlib import import_module
 
