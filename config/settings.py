@@ -208,6 +208,9 @@ JOB_LOST_AFTER_SECONDS = envint("JOB_LOST_AFTER_SECONDS", 120)
 JOB_RESEND_AFTER_SECONDS = envint("JOB_RESEND_AFTER_SECONDS", 60)
 JOB_MAX_SENDS = envint("JOB_MAX_SENDS", 3)
 JOB_EXTRA_KINDS = envlist("JOB_EXTRA_KINDS")  # "kind=dotted.path", for the test suite
+# Finished prediction jobs (Try it out) and their uploaded images are deleted after this many days
+# by beat's sweep; 0 keeps them. Nothing else is deleted without being asked.
+PREDICTION_RETENTION_DAYS = envint("PREDICTION_RETENTION_DAYS", 0)
 JOB_PROGRESS_MIN_INTERVAL = 0.5  # seconds between two progress writes (the final one always lands)
 
 # --- Connections and storage ----------------------------------------------------------------

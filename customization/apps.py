@@ -51,5 +51,7 @@ class CustomizationConfig(AppConfig):
                 queue="interactive",
                 retry_offer=f"{RETRY}.predict_retry_offer",
                 result_template="customization/_prediction.html",
+                keep_days_setting="PREDICTION_RETENTION_DAYS",
+                on_expire="customization.services.training.prediction_files_delete",
             ),
         )

@@ -14,3 +14,9 @@ class JobsConfig(AppConfig):
         from jobs.registry import extra_kinds_register
 
         extra_kinds_register(settings.JOB_EXTRA_KINDS)
+
+        from django.db.models.signals import post_migrate
+
+        from jobs.counts import triggers_install
+
+        post_migrate.connect(triggers_install, sender=self, dispatch_uid="jobs_count_triggers")

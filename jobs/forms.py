@@ -18,6 +18,7 @@ class JobFilterForm(forms.Form):
         choices=[(f"{d}{k}", k) for k in SORTS for d in ("", "-")],
         widget=forms.HiddenInput,
     )
+    after = forms.CharField(required=False, max_length=400, widget=forms.HiddenInput)
 
     def __init__(self, *args, people: list[str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -35,4 +36,5 @@ class JobFilterForm(forms.Form):
             date_from=data["date_from"],
             date_to=data["date_to"],
             sort=data["sort"] or "-created",
+            after=data["after"],
         )

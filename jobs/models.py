@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from jobs.fields import UNFINISHED, DurationMs
 from workspaces.models import Workspace
 
 
@@ -28,10 +29,13 @@ class Job(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="jobs"
     )
-    kind = models.CharField(max_length=40, db_index=True)
+    # The username when the job was started: what the history shows and sorts on, as an audit log
+    # does (it stays when the account is renamed or deleted).
+    actor_name = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(max_length=40)
     target = models.CharField(max_length=300, blank=True, help_text="What the job works on.")
     params = models.JSONField(default=dict, blank=True)  # never secrets
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     cancel_requested = models.BooleanField(default=False)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
@@ -43,6 +47,14 @@ class Job(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Kept by the database from the two times above, for the history's duration sort: milliseconds
+    # from start to finish, 0 for a job that ended before it started, UNFINISHED (larger than any
+    # duration) until it ends, so that one index serves both directions on every database.
+    duration_ms = models.GeneratedField(
+        expression=DurationMs("started_at", "finished_at"),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     # Delivery bookkeeping (jobs.services.jobs_sweep_queued): when the last message for this job was
@@ -57,16 +69,32 @@ class Job(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
 
+    UNFINISHED = UNFINISHED
+
     class Meta:
         ordering = ["-created_at"]
+        # The job history (jobs.selectors) reads one page by walking one of these from a cursor:
+        # one per sort key, each ending in (created_at, id) so that every order is total; members
+        # (their own jobs only) walk the actor one.
         indexes = [
-            models.Index(fields=["workspace", "-created_at"], name="job_ws_created"),
+            models.Index(fields=["workspace", "created_at", "id"], name="job_ws_created"),
+            models.Index(fields=["workspace", "kind", "created_at", "id"], name="job_ws_kind"),
+            models.Index(fields=["workspace", "status", "created_at", "id"], name="job_ws_status"),
+            models.Index(fields=["workspace", "actor_name", "created_at", "id"], name="job_ws_actor_name"),
+            models.Index(fields=["workspace", "duration_ms", "created_at", "id"], name="job_ws_duration"),
+            models.Index(fields=["workspace", "actor", "created_at", "id"], name="job_ws_actor"),
+            models.Index(fields=["kind", "finished_at"], name="job_kind_finished"),  # retention
             models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat"),
             models.Index(fields=["status", "sent_at"], name="job_status_sent"),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.status})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.actor_id and not self.actor_name:
+            self.actor_name = self.actor.get_username()
+        super().save(*args, **kwargs)
 
     @property
     def is_active(self) -> bool:
@@ -142,3 +170,22 @@ class JobEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%H:%M:%S} {self.level}: {self.message}"
+
+
+class JobCount(models.Model):
+    """How many jobs a workspace has per (person, kind, status), as rows of +n and -n.
+
+    Database triggers add a row when a job is inserted and two when its status, person or kind
+    changes (jobs.counts), so a count is exact in the same transaction as the change, whatever
+    code made it; nobody waits on a shared counter row. The beat sweep folds the rows into one
+    per key. No foreign keys: a deleted workspace's rows go at the next fold.
+    """
+
+    workspace_id = models.UUIDField(db_index=True)
+    actor_id = models.IntegerField(null=True)
+    kind = models.CharField(max_length=40)
+    status = models.CharField(max_length=10)
+    n = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.workspace_id} {self.actor_id} {self.kind} {self.status}: {self.n:+d}"

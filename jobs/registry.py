@@ -31,6 +31,11 @@ class JobKind:
     # The template the job page includes when the job has a result (it sees ``job``); without
     # one, the page shows the result as plain data (jobs/_result.html).
     result_template: str | None = None
+    # Retention (jobs.services.jobs_sweep_expired): the name of a setting that says after how many
+    # days a finished job of this kind is deleted (0 or unset: kept); ``on_expire``, a dotted
+    # fn(params: list[dict]), removes what those jobs kept outside the database first.
+    keep_days_setting: str | None = None
+    on_expire: str | None = None
 
 
 KINDS: dict[str, JobKind] = {}
@@ -59,9 +64,13 @@ def queue_for(kind: str) -> str:
     return settings.JOB_QUEUES[lane]
 
 
-def service_for(kind: str) -> Any:
-    module, _, name = KINDS[kind].service.rpartition(".")
+def dotted(path: str) -> Any:
+    module, _, name = path.rpartition(".")
     return getattr(import_module(module), name)
+
+
+def service_for(kind: str) -> Any:
+    return dotted(KINDS[kind].service)
 
 
 def extra_kinds_register(specs: list[str]) -> None:

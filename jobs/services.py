@@ -250,3 +250,26 @@ def jobs_sweep_queued() -> tuple[int, int]:
                 )
             sent += 1
     return sent, failed
+
+
+EXPIRE_BATCH = 500
+
+
+def jobs_sweep_expired(batch: int = EXPIRE_BATCH) -> int:
+    """Delete finished jobs older than their kind's retention (JobKind.keep_days_setting), in
+    batches, after the kind's ``on_expire`` removed their files. Returns how many were deleted."""
+    from jobs.counts import jobs_delete
+    from jobs.registry import KINDS, dotted
+
+    deleted = 0
+    for kind, spec in KINDS.items():
+        days = getattr(settings, spec.keep_days_setting, 0) if spec.keep_days_setting else 0
+        if not days:
+            continue
+        cutoff = timezone.now() - timedelta(days=days)
+        expired = Job.objects.filter(kind=kind, finished_at__lt=cutoff, status__in=Job.TERMINAL)
+        while rows := list(expired.values_list("pk", "params")[:batch]):
+            if spec.on_expire:
+                dotted(spec.on_expire)([params for _, params in rows])
+            deleted += jobs_delete(pk for pk, _ in rows)
+    return deleted

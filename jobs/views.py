@@ -6,7 +6,6 @@ import csv
 import uuid
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
@@ -15,11 +14,11 @@ from django.views.decorators.http import require_GET, require_POST
 from jobs.errors import RetryRefused
 from jobs.forms import JobFilterForm
 from jobs.models import Job
-from jobs.selectors import job_get_for_member, job_list
+from jobs.selectors import COUNT_CAP, job_get_for_member, job_ordered, job_page
 from jobs.services import job_cancel, job_retry
 from workspaces.http import WorkspaceRequest, page_or_fragment, workspace_view
 
-PAGE_SIZE = 25
+CSV_CHUNK = 2000
 
 
 def _filter_form(request: WorkspaceRequest) -> JobFilterForm:
@@ -35,20 +34,22 @@ def _filter_form(request: WorkspaceRequest) -> JobFilterForm:
 @require_GET
 def job_history(request: WorkspaceRequest) -> HttpResponse:
     form = _filter_form(request)
-    jobs, counts = job_list(membership=request.membership, filters=form.filters())
-    page = Paginator(jobs, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = form.filters()
+    page = job_page(membership=request.membership, filters=filters)
     query = request.GET.copy()
-    query.pop("page", None)
+    query.pop("after", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
     context = {
         "form": form,
         "page": page,
-        "counts": [(value, label, counts.get(value, 0)) for value, label in Job.Status.choices],
-        "total": sum(counts.values()),
+        "counts": [(value, label, page.counts.get(value, 0)) for value, label in Job.Status.choices],
+        "total": sum(page.counts.values()),
+        "capped": page.counts_capped,
+        "cap": COUNT_CAP,
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
-        "sort": form.filters().sort,
+        "sort": filters.sort,
     }
     return page_or_fragment(request, "jobs/job_history.html", "job-table", context)
 
@@ -73,7 +74,7 @@ def _cell(value: object) -> object:
 @require_GET
 def job_history_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
     form = _filter_form(request)
-    jobs, _ = job_list(membership=request.membership, filters=form.filters())
+    jobs = job_ordered(request.membership, form.filters())
     writer = csv.writer(_Echo())
     header = [
         "id",
@@ -93,30 +94,49 @@ def job_history_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
         "retry_of",
     ]
 
+    columns = (
+        "id",
+        "kind",
+        "target",
+        "actor_name",
+        "status",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "progress_done",
+        "progress_total",
+        "error_code",
+        "error_message",
+        "attempts",
+        "retry_of_id",
+    )
+    values = jobs.values_list(*columns)
+
     def rows():
         yield writer.writerow(header)
-        for job in jobs.iterator(chunk_size=500):
+        for jid, kind, target, person, status, created, started, finished, *rest in values.iterator(
+            chunk_size=CSV_CHUNK
+        ):
+            seconds = round((finished - started).total_seconds(), 1) if started and finished else ""
+            done, total, code, message, attempts, retry_of = rest
             yield writer.writerow(
-                [
-                    _cell(v)
-                    for v in (
-                        job.id,
-                        job.kind,
-                        job.target,
-                        job.actor.username if job.actor else "",
-                        job.status,
-                        job.created_at.isoformat(),
-                        job.started_at.isoformat() if job.started_at else "",
-                        job.finished_at.isoformat() if job.finished_at else "",
-                        round(job.duration.total_seconds(), 1) if job.duration else "",
-                        job.progress_done,
-                        job.progress_total,
-                        job.error_code,
-                        job.error_message,
-                        job.attempts,
-                        job.retry_of_id or "",
-                    )
-                ]
+                (
+                    jid,
+                    kind,
+                    _cell(target),
+                    _cell(person),
+                    status,
+                    created.isoformat(),
+                    started.isoformat() if started else "",
+                    finished.isoformat() if finished else "",
+                    seconds,
+                    done,
+                    total,
+                    code,
+                    _cell(message),
+                    attempts,
+                    retry_of or "",
+                )
             )
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -124,6 +124,15 @@ def prediction_path(job_id: object, extension: str) -> Path:
     return folder / f"{job_id}{extension}"
 
 
+def prediction_files_delete(params: list[dict]) -> None:
+    """Remove the uploads kept for these prediction jobs (retention: jobs.services.jobs_sweep_expired)."""
+    folder = (Path(settings.VAR_DIR) / "predictions").resolve()
+    for p in params:
+        path = Path(str(p.get("image_path") or "")).resolve()
+        if path.parent == folder:  # only files this app kept, whatever the params say
+            path.unlink(missing_ok=True)
+
+
 # The upload's format (as TryForm read it) to the extension the kept file gets.
 IMAGE_EXTENSIONS = {
     "JPEG": ".jpg",
