@@ -1,7 +1,18 @@
-"""One export run for bench/export.py, in its own process so peak memory is its own.
+"""One export run for bench/export.py, in its own process so peak memory and CPU are its own.
 
-    python bench/_export_runner.py visionport|reference PROJECT_ID CONTAINER
-Prints one JSON line: seconds, images, peak_rss_mb.
+    python bench/_export_runner.py visionport|reference|ceiling PROJECT_ID CONTAINER ACCOUNT_URL KEY
+Prints one JSON line: seconds, images, cpu_seconds, requests, peak_rss_mb.
+
+CPU is ``getrusage`` user + system of this process and of its children (the reference's process
+pool; children count once reaped, which ``multiprocessing.Pool``'s exit does), as the difference
+across the export call only: interpreter start and ``django.setup()`` are left out.
+
+Requests are counted on the wire of this process and its forked children: every request urllib3
+sends (``HTTPConnectionPool._make_request``, below requests, the azure-core transport, msrest and
+the bare urllib3 pools alike) adds one to a counter shared across fork, by destination: the
+Azurite port is storage (the image sources live there too), the web's ``/blobs/`` is storage, the
+rest of the web is Custom Vision (the sandbox). Only the bench process is patched; no product code
+path changes.
 """
 
 from __future__ import annotations
@@ -17,13 +28,81 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
+KINDS = ("storage", "custom_vision", "other")
+METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE", "OTHER")
+
+
+class RequestCounter:
+    """Requests on the wire by (destination kind, method), shared with forked children."""
+
+    def __init__(self, storage_port: int, web_port: int) -> None:
+        import multiprocessing
+
+        from urllib3.connectionpool import HTTPConnectionPool
+
+        self.slots = {(k, m): multiprocessing.Value("q", 0) for k in KINDS for m in METHODS}
+        self.counting = multiprocessing.Value("b", 0)
+        original = HTTPConnectionPool._make_request
+        slots, counting = self.slots, self.counting
+
+        def counted(pool, conn, method, url, *args, **kwargs):
+            if counting.value:
+                if pool.port == storage_port or url.startswith("/blobs/"):
+                    kind = "storage"
+                elif pool.port == web_port:
+                    kind = "custom_vision"
+                else:
+                    kind = "other"
+                slot = slots[kind, method if method in METHODS else "OTHER"]
+                with slot.get_lock():
+                    slot.value += 1
+            return original(pool, conn, method, url, *args, **kwargs)
+
+        HTTPConnectionPool._make_request = counted
+
+    def start(self) -> None:
+        self.counting.value = 1
+
+    def stop(self) -> dict:
+        self.counting.value = 0
+        out: dict = {}
+        for (kind, method), slot in self.slots.items():
+            if slot.value:
+                out.setdefault(kind, {})[method] = slot.value
+        return out
+
+
+def cpu_now() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+class Window:
+    """Wall seconds, CPU seconds and requests between ``begin()`` and ``end()``."""
+
+    def __init__(self, account_url: str) -> None:
+        from urllib.parse import urlsplit
+
+        web_port = urlsplit(os.environ["VISIONPORT_PUBLIC_URL"]).port
+        self.counter = RequestCounter(urlsplit(account_url).port, web_port)
+
+    def begin(self) -> None:
+        self.counter.start()
+        self.cpu, self.started = cpu_now(), time.perf_counter()
+
+    def end(self) -> dict:
+        seconds, cpu = time.perf_counter() - self.started, cpu_now() - self.cpu
+        return {"seconds": seconds, "cpu_seconds": round(cpu, 3), "requests": self.counter.stop()}
+
+
 def peak_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return round(max(own, children) / 1024, 1)  # ru_maxrss is KiB on Linux
 
 
-def run_visionport(project_id: str, container: str, account_url: str, key: str) -> dict:
+def run_visionport(project_id: str, container: str, account_url: str, key: str, window: Window) -> dict:
     import django
 
     django.setup()
@@ -68,17 +147,17 @@ def run_visionport(project_id: str, container: str, account_url: str, key: str) 
             "negative": "category",
         },
     )
-    started = time.perf_counter()
+    window.begin()
     report = Exporter(job, JobContext(job, min_interval=1.0)).run()
     timings = report["timings"]
     return {
-        "seconds": time.perf_counter() - started,
+        **window.end(),
         "images": report["images"]["copied"],
         "method": f"{report['method']}; copy {timings['copy_seconds']} s, annotation files {timings['write_seconds']} s",
     }
 
 
-def run_reference(project_id: str, container: str, account_url: str, key: str) -> dict:
+def run_reference(project_id: str, container: str, account_url: str, key: str, window: Window) -> dict:
     import django
 
     django.setup()
@@ -97,18 +176,22 @@ def run_reference(project_id: str, container: str, account_url: str, key: str) -
     reference.ContainerClient = azurite_container_client
     info = sandbox_info()["custom_vision"]
     os.chdir(Path(os.environ["VISIONPORT_VAR_DIR"]))  # it writes ./train.json
-    started = time.perf_counter()
+    window.begin()
     reference.export_data(
         "devstoreaccount1", key, container, info["endpoint"], info["training_key"], project_id, 8
     )
-    seconds = time.perf_counter() - started
+    measured = window.end()
     blobs = sum(1 for _ in ContainerClient(account_url, container, credential=key).list_blobs())
-    return {"seconds": seconds, "images": blobs - 1, "method": "server-side copy (reference)"}
+    return {**measured, "images": blobs - 1, "method": "server-side copy (reference)"}
 
 
-def run_ceiling(project_id: str, container: str, account_url: str, key: str) -> dict:
-    """What the storage itself sustains: bare Copy Blob calls of the project's images, 16 at a time,
-    with no listing, probing, checkpointing or retries. No exporter can beat this on this machine."""
+def run_ceiling(project_id: str, container: str, account_url: str, key: str, window: Window) -> dict:
+    """The Azurite ceiling: what the storage itself sustains for the one call an image needs.
+
+    Bare Copy Blob calls (blobstore.rest, the leanest client we have) of the project's own image
+    URLs, 16 threads, as many copies as the project has images (3,000 to 10,000), with no listing,
+    probing, checkpointing or retries. No exporter can beat this on this machine.
+    """
     import django
 
     django.setup()
@@ -126,24 +209,25 @@ def run_ceiling(project_id: str, container: str, account_url: str, key: str) -> 
     )
     urls = [i.original_image_uri for i in client.get_images(project_id, take=256)]
     rest = BlobRest(f"{account_url}/{container}", account=account_url.rsplit("/", 1)[1], key=key)
-    count = 3000
-    started = time.perf_counter()
+    count = min(max(client.get_image_count(project_id), 3000), 10000)
+    window.begin()
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda i: rest.copy(f"ceiling/{i}", urls[i % len(urls)]), range(count)))
-    return {"seconds": time.perf_counter() - started, "images": count, "method": "bare Copy Blob, 16 threads"}
+    return {**window.end(), "images": count, "method": "bare Copy Blob, 16 threads"}
 
 
 if __name__ == "__main__":
     which, project_id, container, account_url, key = sys.argv[1:6]
     runner = {"visionport": run_visionport, "reference": run_reference, "ceiling": run_ceiling}[which]
+    window = Window(account_url)
     if os.environ.get("BENCH_PROFILE") and which == "visionport":
         import cProfile
         import pstats
 
         profiler = cProfile.Profile()
-        result = profiler.runcall(runner, project_id, container, account_url, key)
+        result = profiler.runcall(runner, project_id, container, account_url, key, window)
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
     else:
-        result = runner(project_id, container, account_url, key)
+        result = runner(project_id, container, account_url, key, window)
     result["peak_rss_mb"] = peak_mb()
     print(json.dumps(result))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,6 +25,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from statistics import median
 
 import requests
 
@@ -55,11 +57,77 @@ def manage(env: dict, *args: str) -> str:
     ).stdout
 
 
+def seed(env: dict, n: int, latency_ms: int) -> str:
+    manage(env, "sandbox_faults", "--off")
+    out = manage(
+        env,
+        "seed_sandbox",
+        "--images",
+        str(n),
+        "--name",
+        f"bench-{n}-{uuid.uuid4().hex[:6]}",
+        "--classifier",
+        "--json",
+    )
+    manage(env, "sandbox_faults", "--latency-ms", str(latency_ms))
+    return json.loads(out.strip().splitlines()[-1])["project_id"]
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a running process (Linux /proc; Azurite is one Node.js process)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def export_once(env: dict, which: str, project_id: str, account_url: str, azurite: int) -> dict:
+    """One run of one exporter in a fresh process, into a fresh container; its figures per image."""
+    from azure.storage.blob import BlobServiceClient
+
+    container = f"{which}-{uuid.uuid4().hex[:8]}"
+    BlobServiceClient(account_url, credential=KEY).create_container(container)
+    command = [PY, "bench/_export_runner.py", which, project_id, container, account_url, KEY]
+    if os.environ.get("BENCH_PYSPY") and which == "visionport":  # sampling profile, all threads
+        command = [
+            shutil.which("py-spy") or str(Path(PY).parent / "py-spy"),
+            "record",
+            "-r",
+            "200",
+            "-f",
+            "raw",
+        ]
+        command += ["--gil"] if os.environ.get("BENCH_PYSPY_GIL") else []  # only the thread holding the GIL
+        command += ["-o", os.environ["BENCH_PYSPY"], "--", PY, "bench/_export_runner.py"]
+        command += [which, project_id, container, account_url, KEY]
+    before = cpu_of(azurite)
+    run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=7200)
+    azurite_cpu = cpu_of(azurite) - before  # includes the runner's start: an upper bound
+    if os.environ.get("BENCH_PROFILE"):
+        print(run.stderr[-6000:])
+    if run.returncode:
+        print(run.stderr[-3000:])
+        raise SystemExit(f"{which} failed")
+    result = json.loads([line for line in run.stdout.splitlines() if line.startswith("{")][-1])
+    images = result["images"]
+    storage = result["requests"].get("storage", {})
+    return {
+        "seconds": result["seconds"],
+        "rate": images / result["seconds"],
+        "cpu_per_1k": 1000 * result["cpu_seconds"] / images,
+        "storage_per_image": sum(storage.values()) / images,
+        "cv_per_image": sum(result["requests"].get("custom_vision", {}).values()) / images,
+        "peak_rss_mb": result["peak_rss_mb"],
+        "azurite_cpu_per_1k": 1000 * azurite_cpu / images,
+        "storage_by_method": storage,
+        "method": result["method"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--images", default="1000,10000")
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per exporter; medians are printed")
     args = parser.parse_args()
 
     var = tempfile.mkdtemp(prefix="visionport-bench-")
@@ -114,52 +182,39 @@ def main() -> None:
         )
         wait_http(f"http://127.0.0.1:{web_port}/healthz")
         print(f"latency {args.latency_ms} ms on every Custom Vision call; Azurite at {account_url}")
-        print(f"{'images':>7} {'exporter':>10} {'seconds':>8} {'images/s':>9} {'peak MB':>8}  method")
+        print(
+            "CPU: getrusage user+system of the exporter process and its reaped children, over the export "
+            "call only; requests: counted on the wire in the exporter process (urllib3), by destination"
+        )
+        azurite = procs[0].pid
+        header = (
+            f"{'images':>7} {'exporter':>10} {'seconds':>8} {'images/s':>9} {'CPU s/1k':>8} "
+            f"{'stor/img':>8} {'CV/img':>7} {'peak MB':>8} {'Azurite CPU s/1k':>16}  storage requests by method"
+        )
         for n in [int(x) for x in args.images.split(",")]:
-            manage(env, "sandbox_faults", "--off")
-            out = manage(
-                env,
-                "seed_sandbox",
-                "--images",
-                str(n),
-                "--name",
-                f"bench-{n}-{uuid.uuid4().hex[:6]}",
-                "--classifier",
-                "--json",
-            )
-            project_id = json.loads(out.strip().splitlines()[-1])["project_id"]
-            manage(env, "sandbox_faults", "--latency-ms", str(args.latency_ms))
+            project_id = seed(env, n, args.latency_ms)
+            runs: dict[str, list[dict]] = {}
+            whos = ["ceiling", "visionport"] + ([] if args.skip_reference else ["reference"])
+            for _ in range(args.repeat):  # interleaved, so that drift hits every exporter alike
+                for which in whos:
+                    runs.setdefault(which, []).append(
+                        export_once(env, which, project_id, account_url, azurite)
+                    )
+            print(header)
             rates = {}
-            for which in ["ceiling", "visionport"] + ([] if args.skip_reference else ["reference"]):
-                container = f"{which}-{uuid.uuid4().hex[:8]}"
-                from azure.storage.blob import BlobServiceClient
-
-                BlobServiceClient(account_url, credential=KEY).create_container(container)
-                command = [PY, "bench/_export_runner.py", which, project_id, container, account_url, KEY]
-                if os.environ.get("BENCH_PYSPY") and which == "visionport":  # sampling profile, all threads
-                    command = [
-                        str(Path(PY).parent / "py-spy"),
-                        "record",
-                        "-r",
-                        "200",
-                        "-f",
-                        "raw",
-                        "-o",
-                        os.environ["BENCH_PYSPY"],
-                        "--",
-                        *command,
-                    ]
-                run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
-                if os.environ.get("BENCH_PROFILE"):
-                    print(run.stderr[-6000:])
-                if run.returncode:
-                    print(run.stderr[-3000:])
-                    raise SystemExit(f"{which} failed")
-                result = json.loads([line for line in run.stdout.splitlines() if line.startswith("{")][-1])
-                rates[which] = result["images"] / result["seconds"]
+            for which, results in runs.items():
+                row = {
+                    key: median([r[key] for r in results])
+                    for key in results[0]
+                    if key not in ("storage_by_method", "method")
+                }
+                rates[which] = row["rate"]
                 print(
-                    f"{n:>7} {which:>10} {result['seconds']:>8.1f} {rates[which]:>9.1f} "
-                    f"{result['peak_rss_mb']:>8.1f}  {result['method']} ({result['images']} images)"
+                    f"{n:>7} {which:>10} {row['seconds']:>8.1f} {row['rate']:>9.1f} {row['cpu_per_1k']:>8.2f} "
+                    f"{row['storage_per_image']:>8.3f} {row['cv_per_image']:>7.4f} {row['peak_rss_mb']:>8.1f} "
+                    f"{row['azurite_cpu_per_1k']:>16.2f}  {results[-1]['storage_by_method']}"
+                    + (f"  (median of {len(results)})" if len(results) > 1 else "")
+                    + f"; {results[-1]['method']}"
                 )
             if "reference" in rates:
                 print(f"{n:>7} {'ratio':>10} {'':>8} {rates['visionport'] / rates['reference']:>8.1f}x")
