@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import uuid
 
 from django.contrib import messages
@@ -13,12 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from jobs.errors import RetryRefused
 from jobs.forms import JobFilterForm
+from jobs.history_csv import csv_chunks
 from jobs.models import Job
 from jobs.selectors import COUNT_CAP, job_get_for_member, job_ordered, job_page
 from jobs.services import job_cancel, job_retry
 from workspaces.http import WorkspaceRequest, page_or_fragment, workspace_view
-
-CSV_CHUNK = 2000
 
 
 def _filter_form(request: WorkspaceRequest) -> JobFilterForm:
@@ -54,92 +52,12 @@ def job_history(request: WorkspaceRequest) -> HttpResponse:
     return page_or_fragment(request, "jobs/job_history.html", "job-table", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    """A text cell a spreadsheet will not run as a formula (OWASP "CSV injection"): a project or
-    tag name such as ``=HYPERLINK(...)`` comes from the Custom Vision resource, not from us."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
 @workspace_view()
 @require_GET
 def job_history_csv(request: WorkspaceRequest) -> StreamingHttpResponse:
     form = _filter_form(request)
     jobs = job_ordered(request.membership, form.filters())
-    writer = csv.writer(_Echo())
-    header = [
-        "id",
-        "kind",
-        "target",
-        "person",
-        "status",
-        "created",
-        "started",
-        "finished",
-        "duration_seconds",
-        "progress_done",
-        "progress_total",
-        "error_code",
-        "error_message",
-        "attempts",
-        "retry_of",
-    ]
-
-    columns = (
-        "id",
-        "kind",
-        "target",
-        "actor_name",
-        "status",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "progress_done",
-        "progress_total",
-        "error_code",
-        "error_message",
-        "attempts",
-        "retry_of_id",
-    )
-    values = jobs.values_list(*columns)
-
-    def rows():
-        yield writer.writerow(header)
-        for jid, kind, target, person, status, created, started, finished, *rest in values.iterator(
-            chunk_size=CSV_CHUNK
-        ):
-            seconds = round((finished - started).total_seconds(), 1) if started and finished else ""
-            done, total, code, message, attempts, retry_of = rest
-            yield writer.writerow(
-                (
-                    jid,
-                    kind,
-                    _cell(target),
-                    _cell(person),
-                    status,
-                    created.isoformat(),
-                    started.isoformat() if started else "",
-                    finished.isoformat() if finished else "",
-                    seconds,
-                    done,
-                    total,
-                    code,
-                    _cell(message),
-                    attempts,
-                    retry_of or "",
-                )
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(csv_chunks(jobs), content_type="text/csv; charset=utf-8")
     # A slug, never the name itself: a name with a newline or a quote would break the header (a 500).
     slug = slugify(request.workspace.name) or "workspace"
     response["Content-Disposition"] = f'attachment; filename="jobs-{slug}.csv"'
