@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ import requests
 from azureclient.errors import ServiceError
 from blobstore.base import BlobStoreError
 from customization.client import VisionClient
+from customization.coco_json import coco_loads
 from customization.models import DatasetRecord
 from customization.services.gallery import gallery_forget
 from customization.validation import check_images, check_sas_expiry, sas_expiry, validate_coco
@@ -50,7 +50,7 @@ def _container_base(workspace) -> str:
 
 def _parse(raw: bytes) -> object:
     try:
-        return json.loads(raw)
+        return coco_loads(raw)
     except RecursionError as exc:
         raise JobError(
             "annotation_too_deep", "The annotation file nests lists or objects too deeply to be COCO."
