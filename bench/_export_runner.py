@@ -7,9 +7,10 @@ CPU is ``getrusage`` user + system of this process and of its children (the refe
 pool; children count once reaped, which ``multiprocessing.Pool``'s exit does), as the difference
 across the export call only: interpreter start and ``django.setup()`` are left out.
 
-Requests are counted on the wire of this process and its forked children: every request urllib3
-sends (``HTTPConnectionPool._make_request``, below requests, the azure-core transport, msrest and
-the bare urllib3 pools alike) adds one to a counter shared across fork, by destination: the
+Requests are counted on the wire of this process and its forked children: every request line
+sent (``http.client.HTTPConnection.putrequest``, which urllib3, requests, the azure-core transport,
+msrest and the bare http.client connections all go through) adds one to a counter shared across
+fork, by destination: the
 Azurite port is storage (the image sources live there too), the web's ``/blobs/`` is storage, the
 rest of the web is Custom Vision (the sandbox). Only the bench process is patched; no product code
 path changes.
@@ -17,6 +18,7 @@ path changes.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import resource
@@ -38,27 +40,25 @@ class RequestCounter:
     def __init__(self, storage_port: int, web_port: int) -> None:
         import multiprocessing
 
-        from urllib3.connectionpool import HTTPConnectionPool
-
         self.slots = {(k, m): multiprocessing.Value("q", 0) for k in KINDS for m in METHODS}
         self.counting = multiprocessing.Value("b", 0)
-        original = HTTPConnectionPool._make_request
+        original = http.client.HTTPConnection.putrequest
         slots, counting = self.slots, self.counting
 
-        def counted(pool, conn, method, url, *args, **kwargs):
+        def counted(conn, method, url, *args, **kwargs):
             if counting.value:
-                if pool.port == storage_port or url.startswith("/blobs/"):
+                if conn.port == storage_port or url.startswith("/blobs/"):
                     kind = "storage"
-                elif pool.port == web_port:
+                elif conn.port == web_port:
                     kind = "custom_vision"
                 else:
                     kind = "other"
                 slot = slots[kind, method if method in METHODS else "OTHER"]
                 with slot.get_lock():
                     slot.value += 1
-            return original(pool, conn, method, url, *args, **kwargs)
+            return original(conn, method, url, *args, **kwargs)
 
-        HTTPConnectionPool._make_request = counted
+        http.client.HTTPConnection.putrequest = counted
 
     def start(self) -> None:
         self.counting.value = 1
@@ -100,6 +100,28 @@ def peak_mb() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return round(max(own, children) / 1024, 1)  # ru_maxrss is KiB on Linux
+
+
+def cpu_by_section(exporter_class: type) -> dict[str, float]:
+    """BENCH_SECTIONS=1: CPU seconds (``time.thread_time``, the calling thread's) per Exporter method."""
+    import functools
+
+    spent: dict[str, float] = {}
+    for name in ("list_pages", "record_listing", "record_results", "copy_one", "write_annotations", "tick"):
+        method = getattr(exporter_class, name)
+
+        def timed(*args, _method=method, _name=name, **kwargs):
+            started = time.thread_time()
+            try:
+                result = _method(*args, **kwargs)
+                if _name == "record_listing":  # a generator: the work happens while it is consumed
+                    result = list(result)
+                return result
+            finally:
+                spent[_name] = spent.get(_name, 0.0) + time.thread_time() - started
+
+        setattr(exporter_class, name, functools.wraps(method)(timed))
+    return spent
 
 
 def run_visionport(project_id: str, container: str, account_url: str, key: str, window: Window) -> dict:
@@ -147,9 +169,12 @@ def run_visionport(project_id: str, container: str, account_url: str, key: str, 
             "negative": "category",
         },
     )
+    sections = cpu_by_section(Exporter) if os.environ.get("BENCH_SECTIONS") else None
     window.begin()
     report = Exporter(job, JobContext(job, min_interval=1.0)).run()
     timings = report["timings"]
+    if sections is not None:
+        print({k: round(v, 3) for k, v in sections.items()}, file=sys.stderr)
     return {
         **window.end(),
         "images": report["images"]["copied"],
@@ -189,8 +214,9 @@ def run_ceiling(project_id: str, container: str, account_url: str, key: str, win
     """The Azurite ceiling: what the storage itself sustains for the one call an image needs.
 
     Bare Copy Blob calls (blobstore.rest, the leanest client we have) of the project's own image
-    URLs, 16 threads, as many copies as the project has images (3,000 to 10,000), with no listing,
-    probing, checkpointing or retries. No exporter can beat this on this machine.
+    URLs, 16 threads, as many copies as the project has images (at most 10,000), after 500 not
+    timed (Node.js warms up), with no listing, probing, checkpointing or retries. No exporter can
+    beat this on this machine.
     """
     import django
 
@@ -209,9 +235,10 @@ def run_ceiling(project_id: str, container: str, account_url: str, key: str, win
     )
     urls = [i.original_image_uri for i in client.get_images(project_id, take=256)]
     rest = BlobRest(f"{account_url}/{container}", account=account_url.rsplit("/", 1)[1], key=key)
-    count = min(max(client.get_image_count(project_id), 3000), 10000)
-    window.begin()
+    count = min(client.get_image_count(project_id), 10000)
     with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda i: rest.copy(f"warm-up/{i}", urls[i % len(urls)]), range(min(count, 500))))
+        window.begin()
         list(pool.map(lambda i: rest.copy(f"ceiling/{i}", urls[i % len(urls)]), range(count)))
     return {**window.end(), "images": count, "method": "bare Copy Blob, 16 threads"}
 

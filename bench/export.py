@@ -103,6 +103,8 @@ def export_once(env: dict, which: str, project_id: str, account_url: str, azurit
     azurite_cpu = cpu_of(azurite) - before  # includes the runner's start: an upper bound
     if os.environ.get("BENCH_PROFILE"):
         print(run.stderr[-6000:])
+    elif os.environ.get("BENCH_SECTIONS") and which == "visionport":
+        print("CPU s by section:", [line for line in run.stderr.splitlines() if line.startswith("{")][-1:])
     if run.returncode:
         print(run.stderr[-3000:])
         raise SystemExit(f"{which} failed")

@@ -35,7 +35,15 @@ from jobs.runner import JobContext
 from migrator import coco
 from migrator.cv import cv_call, cv_client, cv_connection
 from migrator.models import ExportItem
-from migrator.services.fetch import NotAnImage, SourceExpired, download, http_pool, probe, sniff
+from migrator.services.fetch import (
+    NotAnImage,
+    SourceExpired,
+    download,
+    http_pool,
+    named_type,
+    probe,
+    sniff,
+)
 from outbound.reader import origin
 from workspaces.models import Connection
 from workspaces.storage import storage_for
@@ -123,13 +131,21 @@ class Exporter:
 
     def _copy(self, image_id: str, url: str) -> CopyResult:
         if self.server_copy:
-            size, ext, _ = with_retries(lambda: probe(self.sources, url), self.policy)
+            named = named_type(url)
+            if named:  # the fast path: the source names its type, so Copy Blob is the only request
+                size, ext = None, named[0]
+            else:
+                size, ext, _ = with_retries(lambda: probe(self.sources, url), self.policy)
             name = f"{self.folder}images/{image_id}{ext}"
             try:
                 status = with_retries(lambda: self.store.start_copy(name, url), self.policy)
             except BlobStoreError as exc:
                 if exc.code not in UNREACHABLE_SOURCE:
                     raise
+                if named:
+                    # No probe was made: ask the source itself. An expired URL raises SourceExpired
+                    # here (copy_one fetches a fresh one); one that answers is unreachable for the service.
+                    with_retries(lambda: probe(self.sources, url), self.policy)
                 # The storage service cannot read the source (a private network, or Azurite,
                 # which copies only from itself): stream the rest of the export through us.
                 self.server_copy = False

@@ -6,6 +6,8 @@ per-call overhead showed in the export profile (docs/export.md, "Throughput").
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import urllib3
 
 from azureclient.retry import HTTPStatusError
@@ -21,6 +23,10 @@ SIGNATURES = [
 ]
 
 BY_CONTENT_TYPE = {content_type: ext for _, ext, content_type in SIGNATURES} | {"image/webp": ".webp"}
+BY_EXTENSION = {ext: (ext, content_type) for content_type, ext in BY_CONTENT_TYPE.items()} | {
+    ".jpeg": (".jpg", "image/jpeg"),
+    ".tiff": (".tif", "image/tiff"),
+}
 
 
 class SourceExpired(Exception):
@@ -62,6 +68,19 @@ def download(pool: urllib3.PoolManager, url: str, timeout: float = 60) -> bytes:
     if expected is not None and int(expected) != len(data):
         raise ConnectionError(f"truncated download: {len(data)} of {expected} bytes")
     return data
+
+
+def named_type(url: str) -> tuple[str, str] | None:
+    """(extension, content type) when the source URL's path ends in an image extension, else None.
+
+    The sandbox's sources do (``original/{sha256}.{ext}``, named from the bytes when uploaded), and
+    the server-side copy then needs no probe at all: one storage request per image.
+    """
+    path = urlsplit(url).path
+    dot = path.rfind(".")
+    if dot <= path.rfind("/"):
+        return None
+    return BY_EXTENSION.get(path[dot:].lower())
 
 
 def probe(pool: urllib3.PoolManager, url: str, timeout: float = 30) -> tuple[int | None, str, str]:

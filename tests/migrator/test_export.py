@@ -251,3 +251,86 @@ def test_it_exports_to_azurite(sandboxed, live_server, celery_worker, azurite):
     assert vision_coco_problems(vision, "ObjectDetection") == []
     assert vision["images"][0]["coco_url"].startswith(f"{azurite}/{container}/shapes/images/")
     assert store.properties(vision["images"][0]["file_name"]).content_type == "image/jpeg"
+
+
+@pytest.fixture
+def in_azurite(sandboxed, settings, azurite):
+    """The sandbox keeps its images in Azurite and the export writes there too: server-side copy works."""
+    settings.SANDBOX_BLOB_ACCOUNT_URL = azurite
+    settings.SANDBOX_BLOB_ACCOUNT_KEY = AZURITE_KEY
+    settings.SANDBOX_BLOB_CONTAINER = "sandbox-images-export"
+    container = f"exp{uuid.uuid4().hex[:10]}"
+    BlobServiceClient(azurite, credential=AZURITE_KEY).create_container(container)
+    connection_update(
+        workspace=sandboxed.workspace,
+        kind="storage",
+        actor=None,
+        storage_auth=Connection.StorageAuth.ACCOUNT_KEY,
+        endpoint=azurite,
+        secret=AZURITE_KEY,
+        container=container,
+    )
+    return sandboxed
+
+
+def _exporter(personas, project_id: str, folder: str):
+    from jobs.runner import JobContext
+    from migrator.services.export import Exporter
+
+    job = Job.objects.create(
+        workspace=personas.workspace,
+        actor=personas.alice,
+        kind="export_project",
+        status=Job.Status.RUNNING,
+        params={"project_id": project_id, "folder": folder, "multilabel": "skip", "negative": "skip"},
+    )
+    return Exporter(job, JobContext(job))
+
+
+def test_a_source_that_names_its_type_costs_one_storage_request(in_azurite, live_server, monkeypatch):
+    import http.client
+    from urllib.parse import urlsplit
+
+    built = classification_project(live_server.url)
+    exporter = _exporter(in_azurite, built.project_id, "fast/")
+    storage_port = urlsplit(in_azurite.workspace.connections.get(kind="storage").endpoint).port
+    sent: list[str] = []
+    putrequest = http.client.HTTPConnection.putrequest
+
+    def counted(conn, method, url, *args, **kwargs):
+        if conn.port == storage_port:
+            sent.append(method)
+        return putrequest(conn, method, url, *args, **kwargs)
+
+    monkeypatch.setattr(http.client.HTTPConnection, "putrequest", counted)
+    report = exporter.run()
+    monkeypatch.undo()
+    assert report["method"] == "server-side copy"
+    assert report["images"]["copied"] == 12
+    # One Copy Blob per image and no probe; the rest is per export: the container's and train.json's
+    # existence (a GET and a HEAD), two annotation files and the report (3 PUTs).
+    assert sorted(sent) == ["GET", "HEAD"] + ["PUT"] * (12 + 3), sent
+    store = _store(in_azurite)
+    for image_id, data in built.originals.items():
+        ext = ".png" if data.startswith(b"\x89PNG") else ".jpg"
+        assert store.get(f"fast/images/{image_id}{ext}") == data
+        assert store.properties(f"fast/images/{image_id}{ext}").content_type == f"image/{ext[1:]}".replace(
+            "jpg", "jpeg"
+        )
+
+
+def test_an_expired_url_on_the_fast_path_is_fetched_again_and_the_copy_stays_server_side(
+    in_azurite, live_server
+):
+    from sandbox.models import SandboxImage
+    from sandbox.storage import sandbox_store
+
+    built = classification_project(live_server.url)
+    exporter = _exporter(in_azurite, built.project_id, "x/")
+    image_id = next(iter(built.originals))
+    expired = sandbox_store().signed_url(SandboxImage.objects.get(pk=image_id).blob_name, expires_in=-10)
+    result = exporter.copy_one(image_id, expired)
+    assert result.error == ""
+    assert exporter.counts["urls_refreshed"] == 1
+    assert exporter.server_copy  # an expired source is not "the service cannot reach it"
+    assert _store(in_azurite).get(result.blob_name) == built.originals[image_id]
