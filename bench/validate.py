@@ -1,13 +1,18 @@
-"""COCO validation speed and memory: Visionport's pre-flight against the samples package's checker.
+"""COCO validation from bytes to verdict: Visionport's parse and pre-flight against the samples checker.
 
     .venv/bin/pip install -r bench/requirements.txt
-    .venv/bin/python bench/validate.py [--images 1000000] [--kind detection|classification]
+    .venv/bin/python bench/validate.py [--images 1000,100000,1000000] [--kind detection|classification|both]
+        [--repeat 3]
 
-Generates a valid COCO file of N images (one annotation each, for detection a box each) and parses
-it once (timed apart: both need it). Each checker then runs on the parsed document in its own
-forked child, so neither inherits the other's garbage: the child times it and reads the peak
-resident memory it added above the parsed document (Linux: VmHWM reset through
-/proc/self/clear_refs, else ru_maxrss). Prints the times, the memory and the ratio.
+Generates a valid COCO file of N images (one annotation each, for detection a box each) as bytes, as
+storage hands them over. Each measured step then runs on those bytes in its own forked child, so none
+inherits another's garbage: json.loads alone (the standard library's parse), coco_loads alone
+(Visionport's), Visionport's bytes -> report (coco_loads, then validate_coco: what the registration job
+does) and the samples checker's bytes -> verdict (decode the text and json.loads it as its own main()
+does, then check_coco_annotation_file; a ValueError it raises is its verdict). The child times the step
+and reads the peak resident memory it added above the bytes (Linux: VmHWM reset through
+/proc/self/clear_refs, else ru_maxrss). Each step runs --repeat times; the figures are the medians.
+Prints a line per step, the ratio, and a table of all sizes at the end (docs/validation.md has one).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -29,6 +35,7 @@ import django
 
 django.setup()
 
+from customization.coco_json import coco_loads  # noqa: E402
 from customization.validation import CLASSIFICATION, DETECTION, validate_coco  # noqa: E402
 
 
@@ -83,12 +90,13 @@ def measure(run: Callable[[], str]) -> dict:
         try:
             exact = _reset_peak()
             base = _status_kib("VmRSS")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             summary = run()
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             peak = _status_kib("VmHWM") if exact else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             out = {
                 "seconds": seconds,
+                "cpu": cpu,
                 "added_mib": (peak - base) / 1024,
                 "peak_mib": peak / 1024,
                 "exact": exact,
@@ -110,69 +118,129 @@ def measure(run: Callable[[], str]) -> dict:
     return result
 
 
+def measure_median(run: Callable[[], str], repeat: int) -> dict:
+    """``measure`` ``repeat`` times: the median seconds and peak, the first run's summary."""
+    runs = [measure(run) for _ in range(repeat)]
+    median = dict(runs[0])
+    for key in ("seconds", "cpu", "added_mib", "peak_mib"):
+        median[key] = statistics.median(r[key] for r in runs)
+    return median
+
+
 def _line(name: str, n: int, r: dict) -> str:
     return (
-        f"{name}: {r['seconds']:6.2f} s  ({n / r['seconds']:,.0f} images/s), "
-        f"peak +{r['added_mib']:,.0f} MiB above the parsed file (child RSS peak {r['peak_mib']:,.0f} MiB)"
+        f"{name}: {r['seconds']:6.2f} s, {r['cpu']:.2f} s CPU  ({n / r['seconds']:,.0f} images/s), "
+        f"peak +{r['added_mib']:,.0f} MiB above the bytes (child RSS peak {r['peak_mib']:,.0f} MiB)"
         f"{'' if r['exact'] else ' [ru_maxrss: an upper bound]'}{r['summary']}"
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--images", type=int, default=1_000_000)
-    parser.add_argument("--kind", choices=["detection", "classification"], default="classification")
-    args = parser.parse_args()
-    detection = args.kind == "detection"
-    t0 = time.perf_counter()
-    text = make(args.images, detection)
-    made = time.perf_counter() - t0
-    size = len(text)
-    t0 = time.perf_counter()
-    coco = json.loads(text)
-    parse = time.perf_counter() - t0
-    del text
-    print(
-        f"{args.images:,} images, {size / 1e6:.0f} MB, {args.kind}; generated in {made:.2f} s, "
-        f"json.loads {parse:.2f} s; parsed file resident: {_status_kib('VmRSS') / 1024:,.0f} MiB",
-        flush=True,
-    )
-
-    def ours() -> str:
-        report = validate_coco(coco, kind=DETECTION if detection else CLASSIFICATION)
-        return f", ok={report.ok}, {len(report.groups)} problem groups"
-
-    mine = measure(ours)
-    print(_line("visionport validate_coco", args.images, mine), flush=True)
+def _checker() -> Callable[[bytes, bool], str] | None:
+    """The samples package's bytes -> verdict, or None where it is not installed."""
     try:
         from cognitive_service_vision_model_customization_python_samples import AnnotationKind, Purpose
         from cognitive_service_vision_model_customization_python_samples.data.check_coco_annotations import (
             check_coco_annotation_file,
         )
     except ImportError:
-        print("reference checker not installed: pip install -r bench/requirements.txt")
-        return
-    kind = AnnotationKind.OBJECT_DETECTION if detection else AnnotationKind.MULTICLASS_CLASSIFICATION
+        return None
 
-    def theirs() -> str:
+    def verdict(raw: bytes, detection: bool) -> str:
+        kind = AnnotationKind.OBJECT_DETECTION if detection else AnnotationKind.MULTICLASS_CLASSIFICATION
+        coco = json.loads(raw.decode("utf-8"))  # its main(): read_text(encoding="utf-8"), json.loads
         with (
             open(os.devnull, "w") as sink,
             redirect_stdout(sink),
             redirect_stderr(sink),
         ):  # its tqdm bars, its print
-            check_coco_annotation_file(coco, kind, Purpose.TRAINING)
-        return ""
+            try:
+                check_coco_annotation_file(coco, kind, Purpose.TRAINING)
+            except ValueError as exc:  # how it says no
+                return f", refused: {exc}"
+        return ", looks good"
 
-    reference = measure(theirs)
-    print(_line("samples check_coco_annotation_file", args.images, reference))
+    return verdict
+
+
+def bench(n: int, detection: bool, repeat: int, checker: Callable[[bytes, bool], str] | None) -> dict:
+    """Every step on a generated file of ``n`` images; the figures for the table."""
+    kind = "detection" if detection else "classification"
+    t0 = time.perf_counter()
+    raw = make(n, detection).encode()
+    made = time.perf_counter() - t0
     print(
-        f"ratio (reference time / ours): {reference['seconds'] / mine['seconds']:.2f}x; "
-        f"memory added: ours {mine['added_mib']:,.0f} MiB, reference {reference['added_mib']:,.0f} MiB; "
-        "ours also checks what it does not (see customization/validation.py)"
+        f"{n:,} images, {len(raw) / 1e6:.1f} MB, {kind}; generated in {made:.2f} s; "
+        f"bench resident with the bytes: {_status_kib('VmRSS') / 1024:,.0f} MiB; medians of {repeat}",
+        flush=True,
     )
+    stdlib = measure_median(lambda: f", {type(json.loads(raw)).__name__}", repeat)
+    print(_line("json.loads alone (stdlib)", n, stdlib), flush=True)
+    fast = measure_median(lambda: f", {type(coco_loads(raw)).__name__}", repeat)
+    print(_line("coco_loads alone (msgspec)", n, fast), flush=True)
+
+    def ours() -> str:
+        report = validate_coco(coco_loads(raw), kind=DETECTION if detection else CLASSIFICATION)
+        return f", ok={report.ok}, {len(report.groups)} problem groups"
+
+    mine = measure_median(ours, repeat)
+    print(_line("visionport bytes -> report", n, mine), flush=True)
+    row = {"n": n, "kind": kind, "ours": mine, "stdlib": stdlib, "fast": fast, "theirs": None}
+    if checker is None:
+        print("reference checker not installed: pip install -r bench/requirements.txt")
+        return row
+    theirs = measure_median(lambda: checker(raw, detection), repeat)
+    print(_line("samples bytes -> verdict", n, theirs))
     print(
-        f"bench process peak (generate + parse): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+        f"ratio (reference time / ours): {theirs['seconds'] / mine['seconds']:.2f}x, "
+        f"CPU {theirs['cpu'] / mine['cpu']:.2f}x; "
+        f"memory added: ours {mine['added_mib']:,.0f} MiB, json.loads alone {stdlib['added_mib']:,.0f} MiB, "
+        f"reference {theirs['added_mib']:,.0f} MiB; ours also checks what it does not "
+        "(see customization/validation.py)",
+        flush=True,
     )
+    row["theirs"] = theirs
+    return row
+
+
+def _table(rows: list[dict]) -> None:
+    print(
+        "\n| N | kind | json.loads alone | ours bytes -> report | samples bytes -> verdict | ratio "
+        "| peak above the bytes: ours / json.loads alone |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|")
+
+    def both(r: dict) -> str:
+        return f"{r['seconds']:.3f} s ({r['cpu']:.3f} s CPU)"
+
+    for row in rows:
+        ours, stdlib, theirs = row["ours"], row["stdlib"], row["theirs"]
+        reference = both(theirs) if theirs else "n/a"
+        ratio = (
+            f"{theirs['seconds'] / ours['seconds']:.1f}x ({theirs['cpu'] / ours['cpu']:.1f}x)"
+            if theirs
+            else "n/a"
+        )
+        print(
+            f"| {row['n']:,} | {row['kind']} | {both(stdlib)} | {both(ours)} | {reference} | {ratio} "
+            f"| {ours['added_mib']:,.0f} / {stdlib['added_mib']:,.0f} MiB |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--images", default="1000,100000,1000000", help="sizes, comma-separated")
+    parser.add_argument("--kind", choices=["detection", "classification", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    kinds = [False, True] if args.kind == "both" else [args.kind == "detection"]
+    checker = _checker()
+    rows = [
+        bench(int(n.replace("_", "")), detection, args.repeat, checker)
+        for detection in kinds
+        for n in args.images.split(",")
+    ]
+    _table(rows)
+    print(f"bench process peak: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
 
 
 if __name__ == "__main__":
