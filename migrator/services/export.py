@@ -95,7 +95,6 @@ class Exporter:
         self.own_web = threading.BoundedSemaphore(SELF_SOURCE_LIMIT)
         self.own_origin = origin(settings.VISIONPORT_PUBLIC_URL)
         self.refresh_lock = threading.Lock()
-        self.row_pks: dict[str, int] = {}
         self.server_copy = self.store.server_copy
         self.ctx_note = ""
         self.counts: Counter = Counter()
@@ -292,30 +291,18 @@ class Exporter:
         }
         new_rows, changed = [], []
         for offset, (image_id, image) in enumerate(by_id.items()):
-            fields = {
-                "seq": start + offset,
-                "width": image.width,
-                "height": image.height,
-                "labels": _labels(image),
-                "last_job": self.job.pk,
-            }
             row = existing.get(image_id)
-            if row is None:
-                new_rows.append(
-                    ExportItem(
-                        workspace_id=ws, destination=self.destination, image_id=uuid.UUID(image_id), **fields
-                    )
-                )
-            else:
-                for key, value in fields.items():
-                    setattr(row, key, value)
-                changed.append(row)
+            if row is None:  # the common case (a first export): a plain row, no model instance
+                new_rows.append((image_id, start + offset, image.width, image.height, _labels(image)))
+                continue
+            row.seq, row.width, row.height = start + offset, image.width, image.height
+            row.labels, row.last_job = _labels(image), self.job.pk
+            changed.append(row)
         with transaction.atomic():
-            ExportItem.objects.bulk_create(new_rows, batch_size=500)
+            self._insert(new_rows)
             ExportItem.objects.bulk_update(
                 changed, ["seq", "width", "height", "labels", "last_job"], batch_size=500
             )
-        self.row_pks.update({str(row.image_id): row.pk for row in [*new_rows, *changed]})
         for image_id, image in by_id.items():
             row = existing.get(image_id)
             if row is not None and row.status == ExportItem.Status.COPIED:
@@ -323,8 +310,49 @@ class Exporter:
                 continue
             yield image_id, image.original_image_uri
 
+    def _insert(self, rows: list[tuple]) -> None:
+        """New manifest rows in one prepared INSERT run per row (``bulk_create`` built a model
+        instance per row and cost the main thread more than the copies: docs/export.md)."""
+        if not rows:
+            return
+        field = ExportItem._meta.get_field
+        prep = {name: field(name) for name in ("image_id", "labels", "last_job")}
+        columns = [
+            field(name).column
+            for name in (
+                "workspace", "destination", "image_id", "seq", "width", "height", "labels",
+                "last_job", "status", "blob_name", "error",
+            )
+        ]  # fmt: skip
+        fixed = (field("workspace").get_db_prep_save(self.job.workspace_id, connection), self.destination)
+        last_job = prep["last_job"].get_db_prep_save(self.job.pk, connection)
+        pending = ExportItem.Status.PENDING.value
+        values = [
+            (
+                *fixed,
+                prep["image_id"].get_db_prep_save(uuid.UUID(image_id), connection),
+                seq,
+                width,
+                height,
+                prep["labels"].get_db_prep_save(labels, connection),
+                last_job,
+                pending,
+                "",
+                "",
+            )
+            for image_id, seq, width, height, labels in rows
+        ]
+        table = connection.ops.quote_name(ExportItem._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        marks = ", ".join(["%s"] * len(columns))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", values)  # noqa: S608
+
     def record_results(self, results: list[CopyResult]) -> None:
         """Checkpoint a batch of finished copies in one statement."""
+        field = ExportItem._meta.get_field
+        image_id = field("image_id")
+        fixed = (field("workspace").get_db_prep_save(self.job.workspace_id, connection), self.destination)
         rows = []
         for result in results:
             self.counts["failed" if result.error else "copied"] += 1
@@ -335,16 +363,18 @@ class Exporter:
                     result.blob_name,
                     result.size,
                     result.error[:500],
-                    self.row_pks[result.image_id],
+                    *fixed,
+                    image_id.get_db_prep_save(uuid.UUID(result.image_id), connection),
                 )
             )
-        # One prepared statement run per row: Django's bulk_update builds a CASE expression per
-        # row and field, which cost more main-thread time than the copies themselves.
+        # One prepared statement run per row, found by the manifest's unique key (no id kept per
+        # image: memory stays flat). Django's bulk_update builds a CASE expression per row and
+        # field, which cost more main-thread time than the copies themselves.
         table = connection.ops.quote_name(ExportItem._meta.db_table)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table} SET status = %s, blob_name = %s, size = %s, error = %s "  # noqa: S608
-                "WHERE id = %s",
+                "WHERE workspace_id = %s AND destination = %s AND image_id = %s",
                 rows,
             )
 
@@ -387,19 +417,19 @@ class Exporter:
             "seq"
         )
         used: Counter = Counter()
-        for row in rows.iterator(chunk_size=2000):  # first pass: decide, count
-            for label in plan.labels_for(row.labels):
+        # Plain tuples, not model instances: these passes run once per image and file.
+        for row_labels in rows.values_list("labels", flat=True).iterator(chunk_size=2000):  # decide, count
+            for label in plan.labels_for(row_labels):
                 used[label[0]] += 1
         categories = [(t.id, t.name) for t in tags if used[t.id]]
         quiet = coco.Plan(plan.kind, plan.multilabel, plan.negative, plan.negative_tag_ids)
 
         def images() -> Iterator[coco.Image]:
-            for row in rows.iterator(chunk_size=2000):
-                labels = quiet.labels_for(row.labels)
+            fields = rows.values_list("width", "height", "blob_name", "labels")
+            for width, height, blob_name, row_labels in fields.iterator(chunk_size=2000):
+                labels = quiet.labels_for(row_labels)
                 if labels:
-                    yield coco.Image(
-                        row.width, row.height, row.blob_name, self.store.url(row.blob_name), labels
-                    )
+                    yield coco.Image(width, height, blob_name, self.store.url(blob_name), labels)
 
         names = self.annotation_names()
         files: dict[str, str] = {"report": names["report"]}
