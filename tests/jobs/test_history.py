@@ -186,6 +186,8 @@ def test_a_young_job_page_polls_faster(client, personas):
     )
     login(client, personas.alice)
     url = reverse("jobs:detail", kwargs={"ws_id": personas.workspace.pk, "job_id": job.pk})
+    assert 'hx-trigger="every 100ms' in client.get(url, headers={"HX-Request": "true"}).content.decode()
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=5))
     assert 'hx-trigger="every 500ms' in client.get(url, headers={"HX-Request": "true"}).content.decode()
     Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=16))
     assert 'hx-trigger="every 2s' in client.get(url, headers={"HX-Request": "true"}).content.decode()
