@@ -1,7 +1,7 @@
 """One export run for bench/export.py, in its own process so peak memory and CPU are its own.
 
     python bench/_export_runner.py visionport|reference|ceiling PROJECT_ID CONTAINER ACCOUNT_URL KEY
-Prints one JSON line: seconds, images, cpu_seconds, requests, peak_rss_mb.
+Prints one JSON line: seconds, images, cpu_seconds, requests, server_cpu_seconds, peak_rss_mb.
 
 CPU is ``getrusage`` user + system of this process and of its children (the reference's process
 pool; children count once reaped, which ``multiprocessing.Pool``'s exit does), as the difference
@@ -14,6 +14,9 @@ fork, by destination: the
 Azurite port is storage (the image sources live there too), the web's ``/blobs/`` is storage, the
 rest of the web is Custom Vision (the sandbox). Only the bench process is patched; no product code
 path changes.
+
+The servers' CPU over the same window (Azurite; the web that serves the sandbox, gunicorn and its
+workers) is read from /proc for the pids in BENCH_SERVERS: what the export costs the other side.
 """
 
 from __future__ import annotations
@@ -72,6 +75,25 @@ class RequestCounter:
         return out
 
 
+def server_cpu(pid: int) -> float:
+    """User + system CPU seconds of a server process and its direct children (gunicorn's workers)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended meanwhile
+        if stat.parent.name == str(pid) or fields[1] == str(pid):
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def servers() -> dict[str, int]:
+    """The servers whose CPU the bench reports, from BENCH_SERVERS=name:pid,name:pid."""
+    pairs = [item.split(":") for item in os.environ.get("BENCH_SERVERS", "").split(",") if item]
+    return {name: int(pid) for name, pid in pairs}
+
+
 def cpu_now() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -89,11 +111,20 @@ class Window:
 
     def begin(self) -> None:
         self.counter.start()
+        self.servers = {name: server_cpu(pid) for name, pid in servers().items()}
         self.cpu, self.started = cpu_now(), time.perf_counter()
 
     def end(self) -> dict:
         seconds, cpu = time.perf_counter() - self.started, cpu_now() - self.cpu
-        return {"seconds": seconds, "cpu_seconds": round(cpu, 3), "requests": self.counter.stop()}
+        server_seconds = {
+            name: round(server_cpu(pid) - self.servers[name], 3) for name, pid in servers().items()
+        }
+        return {
+            "seconds": seconds,
+            "cpu_seconds": round(cpu, 3),
+            "requests": self.counter.stop(),
+            "server_cpu_seconds": server_seconds,
+        }
 
 
 def peak_mb() -> float:

@@ -73,13 +73,7 @@ def seed(env: dict, n: int, latency_ms: int) -> str:
     return json.loads(out.strip().splitlines()[-1])["project_id"]
 
 
-def cpu_of(pid: int) -> float:
-    """User + system CPU seconds of a running process (Linux /proc; Azurite is one Node.js process)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def export_once(env: dict, which: str, project_id: str, account_url: str, azurite: int) -> dict:
+def export_once(env: dict, which: str, project_id: str, account_url: str) -> dict:
     """One run of one exporter in a fresh process, into a fresh container; its figures per image."""
     from azure.storage.blob import BlobServiceClient
 
@@ -98,9 +92,7 @@ def export_once(env: dict, which: str, project_id: str, account_url: str, azurit
         command += ["--gil"] if os.environ.get("BENCH_PYSPY_GIL") else []  # only the thread holding the GIL
         command += ["-o", os.environ["BENCH_PYSPY"], "--", PY, "bench/_export_runner.py"]
         command += [which, project_id, container, account_url, KEY]
-    before = cpu_of(azurite)
     run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=7200)
-    azurite_cpu = cpu_of(azurite) - before  # includes the runner's start: an upper bound
     if os.environ.get("BENCH_PROFILE"):
         print(run.stderr[-6000:])
     elif os.environ.get("BENCH_SECTIONS") and which == "visionport":
@@ -118,10 +110,16 @@ def export_once(env: dict, which: str, project_id: str, account_url: str, azurit
         "storage_per_image": sum(storage.values()) / images,
         "cv_per_image": sum(result["requests"].get("custom_vision", {}).values()) / images,
         "peak_rss_mb": result["peak_rss_mb"],
-        "azurite_cpu_per_1k": 1000 * azurite_cpu / images,
+        "azurite_cpu_per_1k": 1000 * result["server_cpu_seconds"]["azurite"] / images,
+        "web_cpu_per_1k": 1000 * result["server_cpu_seconds"]["web"] / images,
         "storage_by_method": storage,
         "method": result["method"],
     }
+
+
+def of_ceiling(runs: dict[str, list[dict]], which: str) -> float:
+    """Median over the repeats of each run's rate over the ceiling measured just before it."""
+    return median(r["rate"] / c["rate"] for r, c in zip(runs[which], runs["ceiling"], strict=True))
 
 
 def main() -> None:
@@ -186,12 +184,13 @@ def main() -> None:
         print(f"latency {args.latency_ms} ms on every Custom Vision call; Azurite at {account_url}")
         print(
             "CPU: getrusage user+system of the exporter process and its reaped children, over the export "
-            "call only; requests: counted on the wire in the exporter process (urllib3), by destination"
+            "call only; requests: counted on the wire in the exporter process (http.client), by destination; servers' CPU from /proc"
         )
-        azurite = procs[0].pid
+        env["BENCH_SERVERS"] = f"azurite:{procs[0].pid},web:{procs[1].pid}"
         header = (
             f"{'images':>7} {'exporter':>10} {'seconds':>8} {'images/s':>9} {'CPU s/1k':>8} "
-            f"{'stor/img':>8} {'CV/img':>7} {'peak MB':>8} {'Azurite CPU s/1k':>16}  storage requests by method"
+            f"{'stor/img':>8} {'CV/img':>7} {'peak MB':>8} {'Azurite CPU s/1k':>16} {'web CPU s/1k':>12}  "
+            "storage requests by method"
         )
         for n in [int(x) for x in args.images.split(",")]:
             project_id = seed(env, n, args.latency_ms)
@@ -199,9 +198,7 @@ def main() -> None:
             whos = ["ceiling", "visionport"] + ([] if args.skip_reference else ["reference"])
             for _ in range(args.repeat):  # interleaved, so that drift hits every exporter alike
                 for which in whos:
-                    runs.setdefault(which, []).append(
-                        export_once(env, which, project_id, account_url, azurite)
-                    )
+                    runs.setdefault(which, []).append(export_once(env, which, project_id, account_url))
             print(header)
             rates = {}
             for which, results in runs.items():
@@ -214,18 +211,17 @@ def main() -> None:
                 print(
                     f"{n:>7} {which:>10} {row['seconds']:>8.1f} {row['rate']:>9.1f} {row['cpu_per_1k']:>8.2f} "
                     f"{row['storage_per_image']:>8.3f} {row['cv_per_image']:>7.4f} {row['peak_rss_mb']:>8.1f} "
-                    f"{row['azurite_cpu_per_1k']:>16.2f}  {results[-1]['storage_by_method']}"
+                    f"{row['azurite_cpu_per_1k']:>16.2f} {row['web_cpu_per_1k']:>12.2f}  {results[-1]['storage_by_method']}"
                     + (f"  (median of {len(results)})" if len(results) > 1 else "")
                     + f"; {results[-1]['method']}"
                 )
             if "reference" in rates:
                 print(f"{n:>7} {'ratio':>10} {'':>8} {rates['visionport'] / rates['reference']:>8.1f}x")
+            # Each run against the ceiling measured just before it (the machine's load drifts), median.
             print(
                 f"{n:>7} {'of ceiling':>10} {'':>8} "
                 + "  ".join(
-                    f"{which} {100 * rate / rates['ceiling']:.0f}%"
-                    for which, rate in rates.items()
-                    if which != "ceiling"
+                    f"{which} {100 * of_ceiling(runs, which):.0f}%" for which in runs if which != "ceiling"
                 )
             )
     finally:

@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -49,6 +49,7 @@ from workspaces.models import Connection
 from workspaces.storage import storage_for
 
 PAGE = 256
+RECENT_PAGES = 8
 CONCURRENCY = 16
 # Downloads at once from this server's own web (the sandbox's images under /blobs/): the web has
 # 8 threads (Procfile), and 16 export threads reading from it left pages and predictions waiting
@@ -231,7 +232,10 @@ class Exporter:
             pages.put(exc)
 
     def copy_all(self, total: int) -> None:
-        seen: set[str] = set()
+        # Ids of the last pages listed, to drop an image a page repeats (the listing order has ties).
+        # Bounded, so memory stays flat; a repeat from further back is only copied again to the
+        # same name, and its manifest row stays one row.
+        recent: deque[set[str]] = deque(maxlen=RECENT_PAGES)
         last_report = 0.0
         begin = time.monotonic()
         pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="export")
@@ -255,8 +259,12 @@ class Exporter:
                     elif isinstance(page, BaseException):
                         raise page
                     elif page is not None:
-                        fresh = [image for image in page if image.id not in seen]
-                        seen.update(image.id for image in fresh)
+                        fresh, ids = [], set()
+                        for image in page:
+                            if image.id not in ids and not any(image.id in earlier for earlier in recent):
+                                ids.add(image.id)
+                                fresh.append(image)
+                        recent.append(ids)
                         for image_id, url in self.record_listing(fresh, start=self.counts["listed"]):
                             pending[pool.submit(self.copy_one, image_id, url)] = image_id
                         self.counts["listed"] += len(fresh)
