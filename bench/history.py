@@ -85,8 +85,13 @@ def seed(workspace, users, start: int, end: int) -> float:
             cursor.execute(SQLITE_SEED, [start, end - 1, job_workspace_key(workspace), *ids])
         else:
             cursor.execute(POSTGRES_SEED, [workspace.pk, *ids, start, end - 1])
-            cursor.execute("ANALYZE jobs_job")
     counts_fold(min_rows=0)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # The seed's million count rows, folded, are dead tuples until autovacuum passes (as
+            # it does after a burst in production); the bench measures the steady state.
+            cursor.execute("VACUUM ANALYZE jobs_jobcount")
+            cursor.execute("VACUUM ANALYZE jobs_job")
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
