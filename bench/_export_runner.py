@@ -201,9 +201,18 @@ def run_visionport(project_id: str, container: str, account_url: str, key: str, 
         },
     )
     sections = cpu_by_section(Exporter) if os.environ.get("BENCH_SECTIONS") else None
+    if os.environ.get("BENCH_TRACEMALLOC"):  # where the memory still held at the end was allocated
+        import tracemalloc
+
+        tracemalloc.start()
     window.begin()
     report = Exporter(job, JobContext(job, min_interval=1.0)).run()
     timings = report["timings"]
+    if os.environ.get("BENCH_TRACEMALLOC"):
+        current, peak = tracemalloc.get_traced_memory()
+        print(f"traced: {current / 2**20:.1f} MB held, {peak / 2**20:.1f} MB peak", file=sys.stderr)
+        for stat in tracemalloc.take_snapshot().statistics("lineno")[:12]:
+            print(stat, file=sys.stderr)
     if sections is not None:
         print({k: round(v, 3) for k, v in sections.items()}, file=sys.stderr)
     return {

@@ -33,6 +33,7 @@ from blobstore.base import BlobInfo, BlobStoreError, CopyStatus, explain_code
 from blobstore.rest import BlobRest
 
 T = TypeVar("T")
+UPLOAD_BLOCK = 4 * 1024 * 1024
 
 
 def explain(exc: AzureError, where: str, auth: str = "account_key") -> BlobStoreError:
@@ -88,6 +89,10 @@ class AzureBlobStore:
             "read_timeout": max(timeout, 30),
             "retry_total": retries,
             "transport": RequestsTransport(session=session, session_owner=False),
+            # A file over 4 MiB goes up in 4 MiB blocks: the SDK reads anything under its 64 MiB
+            # single-put limit into memory whole (an export's train.json grows with the project).
+            "max_single_put_size": UPLOAD_BLOCK,
+            "max_block_size": UPLOAD_BLOCK,
         }
         try:
             if auth == "connection_string":
