@@ -1,0 +1,219 @@
+"""Where a model goes wrong, computed from the per-image predictions an *Analyze errors* job stored.
+
+Pure functions, no database: the model page's figures, the error gallery's order and the browser's
+threshold slider (``static/js/evaluation.js``) all come from here.
+
+**Matching** (as customvision.ai does it). For a detector, an image's predictions are taken in
+order of confidence, highest first (ties keep the service's order); each one is a true positive
+when it overlaps, with IoU ≥ 0.5, a ground-truth box *of the same tag* that no earlier prediction
+matched (the unmatched box with the highest IoU is taken), else a false positive. Ground-truth
+boxes left unmatched are false negatives. For a classifier, a tag is predicted when its
+probability is at or above the threshold; it is a true positive when the image carries that label.
+
+Greedy matching in confidence order decides each prediction from the higher ones only, so the
+matching at a threshold ``t`` is the matching of all predictions cut at ``t``. The matching is
+therefore done once (here), each prediction keeps a true/false flag, and the precision and recall
+at any threshold are counts over ``confidence ≥ t``: that is what the page embeds for the slider.
+
+**Error score** of an image (the gallery shows the worst first), independent of any threshold:
+
+    score = Σ confidence of each false positive  +  Σ (1 − confidence of the match) of each truth
+
+A ground-truth object no prediction matched adds 1; one matched by a 30 % prediction adds 0.7; a
+confident false positive adds its confidence. A wrong class costs both (its confidence, and 1 for
+the object it missed), so it scores highest. For a classifier with probabilities that sum to 1, the
+score is 2 × (1 − the true label's probability). Ties are ordered by image id.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+IOU_MATCH = 0.5
+DEFAULT_THRESHOLD = 0.5
+
+Box = tuple[float, float, float, float]  # x, y, w, h, relative to the image
+
+
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    iw = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    ih = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if iw <= 0 or ih <= 0:
+        return 0.0
+    inter = iw * ih
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One prediction after matching."""
+
+    tag: str
+    confidence: float
+    tp: bool
+    wrong_class: bool = False  # a false positive on an object of another tag (detection)
+
+
+@dataclass
+class ImageOutcome:
+    scored: list[Scored]
+    truth: Counter  # tag -> number of ground-truth objects (classification: 1 per label)
+    matched: list[tuple[str, float]]  # per ground truth: its tag and the confidence that matched it (0: none)
+    score: float = 0.0
+
+    def counts(self, threshold: float) -> dict[str, int]:
+        """False positives, missed objects and wrong classes at ``threshold``."""
+        return {
+            "false_positives": sum(1 for s in self.scored if not s.tp and s.confidence >= threshold),
+            "missed": sum(1 for _, c in self.matched if c < threshold),
+            "wrong_class": sum(1 for s in self.scored if s.wrong_class and s.confidence >= threshold),
+        }
+
+
+def _order(predictions: Sequence[Sequence]) -> list[int]:
+    # Highest confidence first; sorted() is stable, so ties keep the service's order.
+    return sorted(range(len(predictions)), key=lambda i: -float(predictions[i][1]))
+
+
+def image_outcome(kind: str, truth: dict, predictions: Sequence[Sequence]) -> ImageOutcome:
+    """Match one image's predictions to its ground truth.
+
+    ``truth`` is ``{"labels": [tag, ...], "boxes": [[tag, x, y, w, h], ...]}`` (relative boxes);
+    ``predictions`` are ``[tag, confidence]`` (classification) or ``[tag, confidence, x, y, w, h]``.
+    """
+    scored: list[Scored] = []
+    if kind == "imageObjectDetection":
+        boxes = [(str(b[0]), tuple(float(v) for v in b[1:5])) for b in truth.get("boxes") or []]
+        taken: list[float | None] = [None] * len(boxes)
+        for i in _order(predictions):
+            tag, confidence, box = str(predictions[i][0]), float(predictions[i][1]), predictions[i][2:6]
+            best, best_iou, other = -1, IOU_MATCH, False
+            for j, (truth_tag, truth_box) in enumerate(boxes):
+                overlap = iou(box, truth_box)
+                if truth_tag != tag:
+                    other = other or overlap >= IOU_MATCH
+                elif taken[j] is None and overlap >= best_iou and (best < 0 or overlap > best_iou):
+                    best, best_iou = j, overlap
+            if best >= 0:
+                taken[best] = confidence
+            scored.append(Scored(tag, confidence, best >= 0, best < 0 and other))
+        truth_counts = Counter(tag for tag, _ in boxes)
+        matched = [(tag, taken[j] or 0.0) for j, (tag, _) in enumerate(boxes)]
+    else:
+        labels = list(dict.fromkeys(str(t) for t in truth.get("labels") or []))
+        best: dict[str, float] = {}
+        for i in _order(predictions):
+            tag, confidence = str(predictions[i][0]), float(predictions[i][1])
+            hit = tag in labels and tag not in best
+            if hit:
+                best[tag] = confidence
+            scored.append(Scored(tag, confidence, hit, False))
+        truth_counts = Counter(labels)
+        matched = [(tag, best.get(tag, 0.0)) for tag in labels]
+    outcome = ImageOutcome(scored, truth_counts, matched)
+    outcome.score = round(sum(s.confidence for s in scored if not s.tp) + sum(1 - c for _, c in matched), 6)
+    return outcome
+
+
+# --- Precision and recall at a threshold ----------------------------------------------------------
+
+
+@dataclass
+class TagData:
+    """What the slider needs for one tag: each prediction's confidence and flag, and the truth count."""
+
+    tag: str
+    truth: int = 0
+    scores: list[tuple[float, bool]] = field(default_factory=list)
+
+
+def tag_data(outcomes: Iterable[ImageOutcome], tags: Sequence[str] = ()) -> dict[str, TagData]:
+    """Per tag (the dataset's tags first, in their order), from every image's outcome."""
+    data = {tag: TagData(tag) for tag in tags}
+    for outcome in outcomes:
+        for tag, n in outcome.truth.items():
+            data.setdefault(tag, TagData(tag)).truth += n
+        for s in outcome.scored:
+            data.setdefault(s.tag, TagData(s.tag)).scores.append((s.confidence, s.tp))
+    for d in data.values():
+        d.scores.sort(key=lambda p: -p[0])
+    return data
+
+
+@dataclass(frozen=True)
+class PR:
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+
+def pr_at(d: TagData, threshold: float) -> PR:
+    tp = sum(1 for c, hit in d.scores if hit and c >= threshold)
+    fp = sum(1 for c, hit in d.scores if not hit and c >= threshold)
+    return PR(tp, fp, d.truth - tp)
+
+
+def overall_at(data: dict[str, TagData], threshold: float) -> PR:
+    """Every tag's counts summed (micro average), as customvision.ai's overall figures."""
+    rows = [pr_at(d, threshold) for d in data.values()]
+    return PR(sum(r.tp for r in rows), sum(r.fp for r in rows), sum(r.fn for r in rows))
+
+
+def pr_curve(d: TagData) -> list[tuple[float, float, float]]:
+    """(threshold, recall, precision) at each distinct confidence, highest first."""
+    points: list[tuple[float, float, float]] = []
+    tp = fp = 0
+    for n, (confidence, hit) in enumerate(d.scores):
+        tp, fp = tp + hit, fp + (not hit)
+        if n + 1 < len(d.scores) and d.scores[n + 1][0] == confidence:
+            continue  # one point per threshold: ties are in or out together
+        points.append((confidence, tp / d.truth if d.truth else 0.0, tp / (tp + fp)))
+    return points
+
+
+def average_precision(d: TagData) -> float | None:
+    """Area under the PR curve with precision made monotone (all-point interpolation, as VOC)."""
+    if not d.truth:
+        return None
+    points = pr_curve(d)
+    area, previous_recall = 0.0, 0.0
+    for n, (_, recall, _) in enumerate(points):
+        best = max(p for _, _, p in points[n:])
+        area += (recall - previous_recall) * best
+        previous_recall = recall
+    return area
+
+
+def confusion(
+    outcomes: Iterable[tuple[dict, Sequence[Sequence]]], tags: Sequence[str]
+) -> tuple[list[str], list[list[int]]]:
+    """A classifier's confusion matrix: rows are the true label, columns the top prediction.
+
+    Images without a label or without a prediction are left out; tags seen only in predictions
+    get a row and column too."""
+    names = list(tags)
+    pairs: list[tuple[str, str]] = []
+    for truth, predictions in outcomes:
+        labels = truth.get("labels") or []
+        if not labels or not predictions:
+            continue
+        top = str(predictions[_order(predictions)[0]][0])
+        pairs.append((str(labels[0]), top))
+        names.extend(t for t in (str(labels[0]), top) if t not in names)
+    position = {name: n for n, name in enumerate(names)}
+    matrix = [[0] * len(names) for _ in names]
+    for true, predicted in pairs:
+        matrix[position[true]][position[predicted]] += 1
+    return names, matrix
