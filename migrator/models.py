@@ -41,3 +41,16 @@ class ExportItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.image_id} -> {self.blob_name or '?'} ({self.status})"
+
+
+class AutomlSettings(models.Model):
+    """What a workspace's exports to Azure ML AutoML remember: the datastore on its container."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="+")
+    datastore_uri = models.CharField(
+        max_length=500, blank=True, help_text="azureml://subscriptions/…/datastores/<name>"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.datastore_uri or "(no datastore)"
