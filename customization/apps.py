@@ -55,3 +55,14 @@ class CustomizationConfig(AppConfig):
                 on_expire="customization.services.training.prediction_files_delete",
             ),
         )
+        # Batch, not interactive: it holds its worker for one prediction call per image (minutes
+        # for a large dataset), which on the interactive queue would keep Try it out waiting.
+        kind_register(
+            "analyze_errors",
+            JobKind(
+                label="Analyze errors",
+                service="customization.services.analysis.errors_analyze",
+                queue="batch",
+                result_template="customization/_analysis_result.html",
+            ),
+        )

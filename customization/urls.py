@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from customization import views
+from customization import evaluation_views, views
 
 app_name = "customization"
 urlpatterns = [
@@ -18,6 +18,12 @@ urlpatterns = [
     path("models/<str:name>/cancel/", views.model_cancel, name="model_cancel"),
     path("models/<str:name>/delete/", views.model_delete, name="model_delete"),
     path("models/<str:name>/evaluate/", views.model_evaluate, name="model_evaluate"),
+    path("models/<str:name>/analyze/", evaluation_views.model_analyze, name="model_analyze"),
+    path(
+        "models/<str:name>/analyses/<uuid:analysis_id>/<int:image_id>.jpg",
+        evaluation_views.analysis_image,
+        name="analysis_image",
+    ),
     path("try/", views.try_it_out, name="try"),
     path("try/<uuid:job_id>/image.png", views.prediction_image, name="prediction_image"),
 ]

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customization.client import VisionError
+from customization.evaluation_views import analysis_choices, evaluation_context
 from customization.forms import MODEL_KINDS, RegisterDatasetForm, TrainForm, TryForm
 from customization.selectors import (
     dataset_record_get,
@@ -242,23 +243,24 @@ def model_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
         model, error = service_model_get(client=client, name=name)
     record = model_record_get(workspace=request.workspace, name=name)
     performance = (model or {}).get("modelPerformance") or (record.performance if record else {}) or {}
-    tags = sorted((performance.get("tagPerformance") or {}).items())
     evaluations, datasets = [], []
     if client and model and model.get("status") == "succeeded":
         evaluations, datasets, choices_error = model_evaluation_choices(client=client, name=name, model=model)
         error = choices_error or error
-    return render(
+    return page_or_fragment(
         request,
         "customization/model_detail.html",
+        "errors",
         {
             "model": model,
             "record": record,
             "error": error,
             "name": name,
             "performance": performance,
-            "tags": tags,
             "evaluations": evaluations,
             "datasets": datasets,
+            "analysis_datasets": analysis_choices(model, datasets) if model and datasets else [],
+            **evaluation_context(request, name, model, performance),
         },
     )
 

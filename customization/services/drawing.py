@@ -151,3 +151,98 @@ def placeholder_tile(reason: str, side: int = THUMB_SIDE) -> bytes:
     for number, line in enumerate(lines[: (image.height - top) // (font.size + 4)]):
         draw.text((12, top + number * (font.size + 4)), line, fill=(27, 35, 51), font=font)
     return _jpeg(image)
+
+
+# --- Error gallery: ground truth solid, predictions dashed -----------------------------------------
+
+
+def dashed_rectangle(
+    draw: ImageDraw.ImageDraw,
+    box: tuple[float, float, float, float],
+    colour: tuple[int, int, int],
+    width: int,
+    dash: int = 9,
+) -> None:
+    """A box (x, y, w, h) drawn in dashes of ``colour`` over a white under-dash, so it reads on
+    dark and light pictures alike and never looks like a ground-truth box."""
+    x, y, w, h = box
+    corners = [(x, y), (x + w, y), (x + w, y + h), (x, y + h), (x, y)]
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:], strict=False):
+        length = max(abs(x1 - x0), abs(y1 - y0))
+        steps = max(1, int(length // dash))
+        for n in range(steps):
+            a, b = n / steps, min(1.0, (n + 0.5) / steps)
+            start = (x0 + (x1 - x0) * a, y0 + (y1 - y0) * a)
+            end = (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b)
+            draw.line([start, end], fill=(255, 255, 255), width=width + 2)
+            draw.line([start, end], fill=colour, width=width)
+
+
+def error_thumbnail(
+    image: Image.Image,
+    *,
+    truth: dict,
+    predictions: Sequence[Sequence],
+    threshold: float,
+    side: int = THUMB_SIDE,
+) -> bytes:
+    """An analyzed image with its ground truth (solid boxes, tab above) and the predictions at or
+    above ``threshold`` (dashed boxes, tab below with the confidence). A classifier's labels are
+    tabs along the bottom (truth, solid edge) and the top (predictions, with confidences)."""
+    image = image.convert("RGB")
+    scale = side / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    image = image.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=max(12, side // 22))
+    width = max(2, side // 110)
+    shown = sorted((p for p in predictions if float(p[1]) >= threshold), key=lambda p: float(p[1]))
+    boxes = truth.get("boxes") or []
+    if boxes or any(len(p) >= 6 for p in predictions):
+        px = lambda b: (b[0] * image.width, b[1] * image.height, b[2] * image.width, b[3] * image.height)  # noqa: E731
+        for b in boxes:
+            draw_box(draw, px(b[1:5]), "", class_colour(str(b[0])), width, font)
+        for p in shown:
+            dashed_rectangle(draw, px(p[2:6]), class_colour(str(p[0])), width)
+        for b in boxes:
+            draw_tab(draw, px(b[1:5]), str(b[0]), class_colour(str(b[0])), width, font)
+        for p in shown:
+            x, y, w, h = px(p[2:6])
+            label = f"{p[0]} {float(p[1]):.0%}"
+            left, top, right, bottom = draw.textbbox((0, 0), label, font=font)
+            ty = min(y + h + width, image.height - (bottom - top) - 6)
+            colour = class_colour(str(p[0]))
+            draw.rectangle(
+                [x, ty, x + right - left + 8, ty + bottom - top + 6],
+                fill=(255, 255, 255),
+                outline=colour,
+                width=2,
+            )
+            draw.text((x + 4, ty + 3 - top), label, fill=(27, 35, 51), font=font)
+        return _jpeg(image)
+    rows = [
+        (list(dict.fromkeys(str(t) for t in truth.get("labels") or [])), True),
+        (list(reversed(shown)), False),
+    ]
+    for labels, is_truth in rows:
+        x = 4
+        for entry in labels:
+            name = entry if is_truth else f"{entry[0]} {float(entry[1]):.0%}"
+            colour = class_colour(entry if is_truth else str(entry[0]))
+            left, top, right, low = draw.textbbox((0, 0), name, font=font)
+            y0 = image.height - (low - top) - 12 if is_truth else 4
+            if is_truth:
+                draw.rectangle(
+                    [x, y0, x + right - left + 10, y0 + low - top + 8], fill=colour, outline=(0, 0, 0)
+                )
+                draw.text((x + 5, y0 + 4 - top), name, fill=text_colour(colour), font=font)
+            else:
+                draw.rectangle(
+                    [x, y0, x + right - left + 10, y0 + low - top + 8],
+                    fill=(255, 255, 255),
+                    outline=colour,
+                    width=2,
+                )
+                draw.text((x + 5, y0 + 4 - top), name, fill=(27, 35, 51), font=font)
+            x += right - left + 14
+    return _jpeg(image)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from customization.client import VisionClient
 from customization.models import ModelRecord
+from customization.services.analysis import analyses_forget
 from workspaces.models import Workspace
 
 
@@ -14,3 +15,4 @@ def model_delete(*, workspace: Workspace, name: str) -> None:
     training cannot be deleted): the record is kept then."""
     VisionClient.for_workspace(workspace).model_delete(name)
     ModelRecord.objects.filter(workspace=workspace, name=name).delete()
+    analyses_forget(workspace=workspace, model=name)
