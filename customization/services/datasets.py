@@ -11,10 +11,10 @@ import requests
 from azureclient.errors import ServiceError
 from blobstore.base import BlobStoreError
 from customization.client import VisionClient
-from customization.coco_json import coco_loads
 from customization.models import DatasetRecord
 from customization.services.gallery import gallery_forget
-from customization.validation import check_images, check_sas_expiry, sas_expiry, validate_coco
+from customization.validation import Report, check_images, check_sas_expiry, sas_expiry
+from customization.validation_fast import CocoImage, validate_coco_bytes
 from jobs.errors import JobError
 from jobs.models import Job
 from jobs.runner import JobContext
@@ -32,9 +32,9 @@ IMAGE_MAX_BYTES = 20 * 1024 * 1024 + 1  # one byte over the quota, so check_imag
 
 @dataclass(frozen=True)
 class Source:
-    """A COCO file as read: the parsed value, its URL for the service, and the container it lies in."""
+    """A COCO file as read: its bytes, its URL for the service, and the container it lies in."""
 
-    coco: object
+    raw: bytes
     url: str
     token: Token  # the read-only SAS handed to the service (empty query: managed identity)
 
@@ -48,15 +48,17 @@ def _container_base(workspace) -> str:
     return store.url("x")[:-1]
 
 
-def _parse(raw: bytes) -> object:
+def _validated(raw: bytes, kind: str, purpose: str) -> tuple[Report, list]:
+    """The validation report and the image entries, or the parse error as a sentence."""
     try:
-        return coco_loads(raw)
+        validated = validate_coco_bytes(raw, kind=kind, purpose=purpose)
     except RecursionError as exc:
         raise JobError(
             "annotation_too_deep", "The annotation file nests lists or objects too deeply to be COCO."
         ) from exc
     except ValueError as exc:
         raise JobError("annotation_not_json", f"The annotation file is not valid JSON: {exc}") from exc
+    return validated.report, validated.images
 
 
 def _read_coco(job: Job) -> Source:
@@ -69,7 +71,7 @@ def _read_coco(job: Job) -> Source:
             raise JobError(
                 "annotation_unreadable", f"Cannot download {without_query(params['url'])}: {exc.reason}"
             ) from exc
-        return Source(_parse(raw), params["url"].strip(), Token(base, ""))
+        return Source(raw, params["url"].strip(), Token(base, ""))
     _, store = storage_for(job.workspace)
     try:
         raw = store.get(params["path"])
@@ -82,7 +84,7 @@ def _read_coco(job: Job) -> Source:
             sas = store.container_sas(expires_in=int(hours * 3600))
         except BlobStoreError as exc:
             raise JobError("cannot_sign", exc.message) from exc
-    return Source(_parse(raw), store.url(params["path"]), Token(store.url("x")[:-1], sas))
+    return Source(raw, store.url(params["path"]), Token(store.url("x")[:-1], sas))
 
 
 def _check_images(report, images: list, source: Source, check: str) -> int:
@@ -93,7 +95,7 @@ def _check_images(report, images: list, source: Source, check: str) -> int:
         outside = [
             i
             for i in images
-            if isinstance(i, dict)
+            if isinstance(i, dict | CocoImage)
             and isinstance(i.get("coco_url") or i.get("absolute_url"), str)
             and not source.token.applies(i.get("coco_url") or i.get("absolute_url"))
         ]
@@ -141,13 +143,12 @@ def dataset_register(job: Job, ctx: JobContext) -> dict:
         )
     ctx.progress(0, 4, "Reading the COCO file…")
     source = _read_coco(job)
-    coco, url, sas = source.coco, source.url, source.token.query
+    url, sas = source.url, source.token.query
     ctx.progress(1, 4, "Validating…")
-    report = validate_coco(coco, kind=params["kind"], purpose=params.get("purpose", "training"))
+    report, images = _validated(source.raw, params["kind"], params.get("purpose", "training"))
     if sas:
         check_sas_expiry(report, sas, float(params.get("budget_hours") or 1))
-    images = coco.get("images") if isinstance(coco, dict) else None
-    if report.ok and isinstance(images, list) and params.get("check", "sample") != "none":
+    if report.ok and images and params.get("check", "sample") != "none":
         ctx.progress(2, 4, "Reading images with the service's credentials…")
         checked = _check_images(report, images, source, params.get("check", "sample"))
         ctx.log(f"Read and decoded {checked} images.")
