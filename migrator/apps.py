@@ -18,3 +18,11 @@ class MigratorConfig(AppConfig):
                 result_template="migrator/_export_result.html",
             ),
         )
+        kind_register(
+            "automl_validate",
+            JobKind(
+                label="Validate AutoML data",
+                service="migrator.services.automl.automl_validate",
+                result_template="migrator/_automl_validate_result.html",
+            ),
+        )

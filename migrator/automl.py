@@ -271,10 +271,12 @@ def write_automl(
     return written
 
 
-def automl_to_coco(lines: Iterable[str], *, blob_name: Callable[[str], str]) -> dict:
+def automl_to_coco(
+    lines: Iterable[str], *, blob_name: Callable[[str], str], url_for: Callable[[str], str] | None = None
+) -> dict:
     """A Vision-flavour COCO document from AutoML JSONL lines (relative boxes, dense ids): the way
     back, for a team that has JSONL and needs COCO, and the round-trip test. ``blob_name`` maps an
-    ``image_url`` to its path in the container."""
+    ``image_url`` to its path in the container, ``url_for`` a path to its blob URL (``coco_url``)."""
     categories: dict[str, int] = {}
     images, annotations = [], []
     for line in lines:
@@ -283,14 +285,16 @@ def automl_to_coco(lines: Iterable[str], *, blob_name: Callable[[str], str]) -> 
         entry = json.loads(line)
         details = entry.get("image_details") or {}
         image_id = len(images) + 1
-        images.append(
-            {
-                "id": image_id,
-                "width": details.get("width"),
-                "height": details.get("height"),
-                "file_name": blob_name(entry["image_url"]),
-            }
-        )
+        name = blob_name(entry["image_url"])
+        image = {
+            "id": image_id,
+            "width": details.get("width"),
+            "height": details.get("height"),
+            "file_name": name,
+        }
+        if url_for is not None:
+            image["coco_url"] = image["absolute_url"] = url_for(name)
+        images.append(image)
         label = entry["label"]
         boxes = label if isinstance(label, list) and label and isinstance(label[0], dict) else None
         for item in boxes if boxes is not None else ([label] if isinstance(label, str) else label):

@@ -13,7 +13,8 @@ from blobstore.base import BlobStoreError
 from jobs.errors import JobError
 from jobs.services import job_start
 from migrator.cv import CustomVisionError
-from migrator.forms import ExportForm
+from migrator.forms import AutomlValidateForm, ExportForm
+from migrator.services.automl import datastore_remember, datastore_remembered
 from migrator.services.browse import Browser
 from migrator.services.export import default_folder
 from workspaces.http import WorkspaceRequest, workspace_view
@@ -69,8 +70,16 @@ def project_detail(request: WorkspaceRequest, project_id: uuid.UUID) -> HttpResp
             status=status,
         )
     summary = detail.summary
-    form = ExportForm(request.POST or None, initial={"folder": default_folder(summary.name, summary.id)})
+    form = ExportForm(
+        request.POST or None,
+        initial={
+            "folder": default_folder(summary.name, summary.id),
+            "datastore": datastore_remembered(request.workspace),
+        },
+    )
     if request.method == "POST" and form.is_valid():
+        if "automl" in form.cleaned_data["flavours"]:
+            datastore_remember(workspace=request.workspace, uri=form.cleaned_data["datastore"])
         job = job_start(
             workspace=request.workspace,
             actor=request.user,
@@ -97,3 +106,31 @@ def storage_file(request: WorkspaceRequest, name: str) -> HttpResponse:
     if request.GET.get("download") or content_type not in INLINE_TYPES:
         response["Content-Disposition"] = f'attachment; filename="{name.rsplit("/", 1)[-1]}"'
     return response
+
+
+@workspace_view()
+@require_http_methods(["GET", "POST"])
+def automl_validate(request: WorkspaceRequest) -> HttpResponse:
+    """Validate an AutoML JSONL file (and its MLTable) already in the workspace's storage, as a job."""
+    initial = {"path": request.GET.get("path", ""), "datastore": datastore_remembered(request.workspace)}
+    form = AutomlValidateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        path = form.cleaned_data["path"]
+        try:
+            _, store = storage_for(request.workspace)
+            found = store.exists(path)
+        except (JobError, BlobStoreError) as exc:
+            form.add_error(None, getattr(exc, "message", str(exc)))
+        else:
+            if not found:
+                form.add_error("path", f"There is no file {path} in the workspace's storage.")
+        if form.is_valid():
+            job = job_start(
+                workspace=request.workspace,
+                actor=request.user,
+                kind="automl_validate",
+                target=path.rsplit("/", 1)[-1],
+                params=form.cleaned_data,
+            )
+            return redirect("jobs:detail", ws_id=request.workspace.pk, job_id=job.pk)
+    return render(request, "migrator/automl_validate.html", {"form": form})

@@ -32,7 +32,7 @@ from blobstore.base import BlobStoreError, CopyStatus
 from jobs.errors import JobError
 from jobs.models import Job
 from jobs.runner import JobContext
-from migrator import coco
+from migrator import automl, coco
 from migrator.cv import cv_call, cv_client, cv_connection
 from migrator.models import ExportItem
 from migrator.services.fetch import (
@@ -403,14 +403,24 @@ class Exporter:
     # --- annotation files ----------------------------------------------------------------------
     def annotation_names(self) -> dict[str, str]:
         existing = self.job.params.get("existing", "version")
+        targets = self.job.params.get("flavours", ["vision", "standard"])
         suffix, n = "", 1
-        while existing == "version" and self.store.exists(f"{self.folder}train{suffix}.json"):
+
+        def taken(suffix: str) -> bool:
+            # An AutoML-only export versions on its own MLTable (no train.json is written then).
+            coco_too = bool(set(targets) & {"vision", "standard"}) or "automl" not in targets
+            if coco_too and self.store.exists(f"{self.folder}train{suffix}.json"):
+                return True
+            return "automl" in targets and self.store.exists(f"{self.folder}automl{suffix}/train/MLTable")
+
+        while existing == "version" and taken(suffix):
             n += 1
             suffix = f".v{n}"
         return {
             "vision": f"{self.folder}train{suffix}.json",
             "standard": f"{self.folder}train{suffix}.standard.json",
             "report": f"{self.folder}export-report{suffix}.json",
+            "suffix": suffix,
         }
 
     def write_annotations(self, project: object, tags: list) -> tuple[dict, dict, coco.Plan]:
@@ -442,7 +452,8 @@ class Exporter:
         names = self.annotation_names()
         files: dict[str, str] = {"report": names["report"]}
         per_category: dict[str, dict] = {}
-        for flavour in params.get("flavours", ["vision", "standard"]):
+        targets = params.get("flavours", ["vision", "standard"])
+        for flavour in [t for t in targets if t in ("vision", "standard")]:
             # Written to a temporary file and uploaded from it: memory stays flat however big the project.
             with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as out:
                 counts = coco.write_coco(
@@ -461,7 +472,41 @@ class Exporter:
                 )
             files[flavour] = names[flavour]
             per_category = dict(counts)
+        if "automl" in targets:
+            self.automl = self.write_automl(project, tags, rows, names["suffix"])
+            files.update({f"automl_{k}": v for k, v in self.automl["files"].items()})
         return files, per_category, plan
+
+    def write_automl(self, project: object, tags: list, rows, suffix: str) -> dict:
+        """The AutoML JSONL and MLTable files, from the same manifest rows (no image copied again)."""
+        from migrator.services.automl import automl_write
+
+        def automl_rows():
+            fields = rows.values_list("image_id", "width", "height", "blob_name", "labels")
+            for image_id, width, height, blob_name, row_labels in fields.iterator(chunk_size=2000):
+                yield automl.Row(str(image_id), width, height, blob_name, row_labels)
+
+        settings_ = getattr(project, "settings", None)
+        section = automl_write(
+            store=self.store,
+            policy=self.policy,
+            rows=automl_rows,
+            folder=self.folder,
+            suffix=suffix,
+            project_name=project.name,
+            kind=self.kind,
+            classification_type=getattr(settings_, "classification_type", "") or "",
+            tags=tags,
+            params=self.job.params,
+        )
+        for warning in section["warnings"]:
+            self.ctx.log(warning, "warning")
+        verdict = "valid" if section["ok"] else "not valid: see the AutoML report"
+        self.ctx.log(
+            f"AutoML ({section['task_label']}): {section['images']['train']} training and "
+            f"{section['images']['validation']} validation images; {verdict}."
+        )
+        return section
 
     def report(
         self, project: object, tags: list, plan: coco.Plan | None, after: dict, files: dict | None = None
@@ -486,10 +531,10 @@ class Exporter:
             "clamped_boxes": plan.clamped_boxes if plan else 0,
             "dropped_boxes": plan.dropped_boxes if plan else 0,
             "failures": [{"image_id": str(i.image_id), "reason": i.error} for i in failed[:1000]],
-            "options": {
-                k: self.job.params.get(k) for k in ("multilabel", "negative", "existing", "flavours")
-            },
+            "options": {k: self.job.params.get(k) for k in ("multilabel", "negative", "existing", "flavours")}
+            | {k: self.job.params[k] for k in ("validation_share", "datastore") if k in self.job.params},
             "timings": self.timings,
+            **({"automl": self.automl} if getattr(self, "automl", None) else {}),
         }
 
 
