@@ -66,9 +66,11 @@ class ImageOutcome:
     score: float = 0.0
 
     def counts(self, threshold: float) -> dict[str, int]:
-        """False positives, missed objects and wrong classes at ``threshold``."""
+        """False positives (other than wrong classes), missed objects and wrong classes at ``threshold``."""
         return {
-            "false_positives": sum(1 for s in self.scored if not s.tp and s.confidence >= threshold),
+            "false_positives": sum(
+                1 for s in self.scored if not s.tp and not s.wrong_class and s.confidence >= threshold
+            ),
             "missed": sum(1 for _, c in self.matched if c < threshold),
             "wrong_class": sum(1 for s in self.scored if s.wrong_class and s.confidence >= threshold),
         }
@@ -111,7 +113,8 @@ def image_outcome(kind: str, truth: dict, predictions: Sequence[Sequence]) -> Im
             hit = tag in labels and tag not in best
             if hit:
                 best[tag] = confidence
-            scored.append(Scored(tag, confidence, hit, False))
+            # A tag the image does not carry, on an image that carries another: the wrong class.
+            scored.append(Scored(tag, confidence, hit, not hit and bool(labels) and tag not in labels))
         truth_counts = Counter(labels)
         matched = [(tag, best.get(tag, 0.0)) for tag in labels]
     outcome = ImageOutcome(scored, truth_counts, matched)

@@ -71,7 +71,7 @@ def pr_curve_svg(tag: str, index: int, points: Sequence[tuple[float, float, floa
 
 def confusion_svg(names: Sequence[str], matrix: Sequence[Sequence[int]]) -> SafeString:
     """Rows: the true label; columns: the top prediction. Shades by the share of the row."""
-    cell, label_w, label_h = 44, 120, 110
+    cell, label_w, label_h = 52, 110, 76
     n = len(names)
     width, height = label_w + n * cell + 4, label_h + n * cell + 4
     parts = [
@@ -81,7 +81,7 @@ def confusion_svg(names: Sequence[str], matrix: Sequence[Sequence[int]]) -> Safe
     for j, name in enumerate(names):
         x = label_w + j * cell + cell / 2
         parts.append(
-            f'<text class="cm-label" x="{x}" y="{label_h - 6}" transform="rotate(-45 {x} {label_h - 6})">'
+            f'<text class="cm-label" x="{x - 4}" y="{label_h - 8}" transform="rotate(-40 {x - 4} {label_h - 8})">'
             f"{escape(name[:18])}</text>"
         )
     for i, (name, row) in enumerate(zip(names, matrix, strict=True)):

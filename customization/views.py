@@ -259,7 +259,9 @@ def model_detail(request: WorkspaceRequest, name: str) -> HttpResponse:
             "performance": performance,
             "evaluations": evaluations,
             "datasets": datasets,
-            "analysis_datasets": analysis_choices(model, datasets) if model and datasets else [],
+            "analysis_datasets": analysis_choices(model, datasets)
+            if model and model.get("status") == "succeeded"
+            else [],
             **evaluation_context(request, name, model, performance),
         },
     )

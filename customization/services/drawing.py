@@ -220,6 +220,7 @@ def error_thumbnail(
             )
             draw.text((x + 4, ty + 3 - top), label, fill=(27, 35, 51), font=font)
         return _jpeg(image)
+    font = ImageFont.load_default(size=max(14, side // 15))  # labels are all a classifier's tile shows
     rows = [
         (list(dict.fromkeys(str(t) for t in truth.get("labels") or [])), True),
         (list(reversed(shown)), False),

@@ -87,7 +87,10 @@ def test_the_matching_is_greedy_by_confidence_and_one_truth_is_matched_once():
     ]
     wrong = metrics.image_outcome(DET, *DETECTION[1])
     assert [s.wrong_class for s in wrong.scored] == [True, False]
-    assert wrong.counts(0.5) == {"false_positives": 1, "missed": 1, "wrong_class": 1}
+    assert wrong.counts(0.5) == {"false_positives": 0, "missed": 1, "wrong_class": 1}
+    assert wrong.counts(0.2) == {"false_positives": 1, "missed": 1, "wrong_class": 1}
+    dog_as_cat = metrics.image_outcome(CLS, *CLASSIFICATION[1])
+    assert dog_as_cat.counts(0.5) == {"false_positives": 0, "missed": 1, "wrong_class": 1}
 
 
 def test_a_tie_in_iou_goes_to_the_first_box_and_a_lower_iou_never_steals():

@@ -213,7 +213,10 @@ def test_the_error_gallery_shows_the_worst_first_and_filters_by_tag(client, sand
     # Scores by hand: image 2 = 2.0 (wrong class, a far FP, the A missed), 1 = 1.5, 3 = 1.0.
     assert _order(html) == [2, 1, 3]
     tile = page_text(html.split('data-image-id="2"', 1)[1].split("</figure>", 1)[0])
-    assert "1 wrong class" in tile and "1 false positive" in tile and "1 missed" in tile
+    assert "1 wrong class" in tile and "1 missed" in tile
+    assert "false positive" not in tile  # the far A at 30% is under the threshold
+    tile = page_text(html.split('data-image-id="1"', 1)[1].split("</figure>", 1)[0])
+    assert "1 false positive" in tile and "1 missed" in tile  # the second A at 80%; B found at 40% only
     assert _order(_page(client, sandboxed, tag="A").content.decode()) == [2, 1]
     # B: in the truth of 1 and 3, predicted at 70% on 2
     assert _order(_page(client, sandboxed, tag="B").content.decode()) == [2, 1, 3]
