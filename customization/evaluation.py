@@ -323,3 +323,100 @@ def analyzed_image_get(
         .select_related("analysis")
         .first()
     )
+
+
+# --- Comparing models ----------------------------------------------------------------------------
+
+AGGREGATES = [
+    ("averagePrecision", "Average precision"),
+    ("accuracyTop1", "Top-1 accuracy"),
+    ("accuracyTop5", "Top-5 accuracy"),
+    ("meanAveragePrecision30", "mAP@30"),
+    ("meanAveragePrecision50", "mAP@50"),
+    ("meanAveragePrecision75", "mAP@75"),
+]
+
+
+@dataclass
+class Cell:
+    text: str
+    delta: str = ""  # the difference to the first model, signed
+    trend: str = ""  # "better", "worse" or ""
+
+
+def _cell(value: float | None, first: float | None, *, is_first: bool, percent: bool = False) -> Cell:
+    if value is None:
+        return Cell("—")
+    text = _percent(value) if percent else f"{value:.3f}"
+    if is_first or first is None:
+        return Cell(text)
+    delta = value - first
+    shown = f"{delta * 100:+.1f} pt" if percent else f"{delta:+.3f}"
+    trend = "better" if delta > 0.0005 else "worse" if delta < -0.0005 else ""
+    return Cell(text, shown if trend else "±0", trend)
+
+
+@dataclass
+class CompareRow:
+    label: str
+    tag: str
+    cells: list[Cell]
+
+
+def model_comparison(*, workspace: Workspace, models: list[dict], threshold: float) -> dict:
+    """The same figures side by side, each with its difference to the first model: the service's
+    aggregates and per-tag values, and precision and recall per tag at ``threshold`` from each
+    model's latest analysis."""
+    if not models:
+        return {}
+    perfs = [m.get("modelPerformance") or {} for m in models]
+    aggregates = []
+    for key, label in AGGREGATES:
+        values = [p.get(key) for p in perfs]
+        if any(v is not None for v in values):
+            aggregates.append(
+                CompareRow(label, "", [_cell(v, values[0], is_first=n == 0) for n, v in enumerate(values)])
+            )
+    per_tag = []
+    tags = sorted({t for p in perfs for t in (p.get("tagPerformance") or {})})
+    kind = performance_kind(models[0])
+    for tag in tags:
+        rows = [(p.get("tagPerformance") or {}).get(tag) or {} for p in perfs]
+        for key in dict.fromkeys(k for r in rows for k, v in r.items() if v is not None):
+            values = [r.get(key) for r in rows]
+            label = TAG_KEYS.get(kind, {}).get(key) or words(key)
+            per_tag.append(
+                CompareRow(label, tag, [_cell(v, values[0], is_first=n == 0) for n, v in enumerate(values)])
+            )
+    analyses = [analysis_get(workspace=workspace, model=m["name"]) for m in models]
+    figures = [analysis_figures(a, threshold) if a else None for a in analyses]
+    at_threshold = []
+    analysed_tags = list(dict.fromkeys(r.tag for f in figures if f for r in f.rows))
+    for tag in analysed_tags:
+        found = [next((r for r in f.rows if r.tag == tag), None) if f else None for f in figures]
+        for label, attr in (("Precision", "precision"), ("Recall", "recall")):
+            values = [getattr(r.pr, attr) if r else None for r in found]
+            at_threshold.append(
+                CompareRow(
+                    label,
+                    tag,
+                    [_cell(v, values[0], is_first=n == 0, percent=True) for n, v in enumerate(values)],
+                )
+            )
+    if any(figures):
+        for label, attr in (("Precision", "precision"), ("Recall", "recall")):
+            values = [getattr(f.overall, attr) if f else None for f in figures]
+            at_threshold.append(
+                CompareRow(
+                    label,
+                    "All tags",
+                    [_cell(v, values[0], is_first=n == 0, percent=True) for n, v in enumerate(values)],
+                )
+            )
+    return {
+        "aggregates": aggregates,
+        "per_tag": per_tag,
+        "at_threshold": at_threshold,
+        "sources": list(zip(models, analyses, strict=True)),
+        "percent": round(threshold * 100),
+    }

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from customization.client import VisionError
+from customization.evaluation import model_comparison, threshold_from
 from customization.evaluation_views import analysis_choices, evaluation_context
 from customization.forms import MODEL_KINDS, RegisterDatasetForm, TrainForm, TryForm
 from customization.selectors import (
@@ -331,10 +332,19 @@ def model_compare(request: WorkspaceRequest) -> HttpResponse:
         models, models_error = service_models_get(client=client, names=chosen)
         error = models_error or error
     all_models, _ = service_models(workspace=request.workspace)
+    threshold, note = threshold_from(request.GET.get("t"))
     return render(
         request,
         "customization/model_compare.html",
-        {"models": models, "all_models": all_models, "chosen": chosen, "error": error},
+        {
+            "models": models,
+            "all_models": all_models,
+            "chosen": chosen,
+            "error": error,
+            "note": note,
+            "threshold": threshold,
+            "comparison": model_comparison(workspace=request.workspace, models=models, threshold=threshold),
+        },
     )
 
 

@@ -308,3 +308,37 @@ def test_the_analyze_page_refuses_bad_input_with_a_sentence(client, sandboxed, d
         assert response.status_code == 400
         assert sentence in page_text(response.content.decode())
     assert client.get(url.replace("/det/", "/missing/"), {"dataset": "x"}).status_code == 404
+
+
+def test_the_comparison_puts_the_same_figures_side_by_side_with_the_difference(client, sandboxed):
+    model_create("det")
+    better = {
+        "meanAveragePrecision30": 0.7,
+        "meanAveragePrecision50": 0.65,
+        "meanAveragePrecision75": 0.3,
+        "tagPerformance": {"A": {"averagePrecision50": 0.9}, "B": {"averagePrecision50": 0.2}},
+    }
+    model_create("det2", performance=better)
+    analysis_create(sandboxed.workspace)
+    later = [
+        (truth, [[p[0], min(1.0, p[1] + 0.3), *p[2:]] for p in predictions])
+        for truth, predictions in DETECTION
+    ]
+    analysis_create(sandboxed.workspace, later, model="det2")
+    login(client, sandboxed.bob)
+    url = reverse("customization:model_compare", kwargs={"ws_id": sandboxed.workspace.pk})
+    html = client.get(url + "?m=det&m=det2&t=0.5").content.decode()
+    aggregates = page_text(element(html, "compare-aggregates"))
+    assert "mAP@50 0.550 0.650 +0.100" in aggregates
+    assert "mAP@75 0.300 0.300 ±0" in aggregates
+    tags = element(html, "compare-tags")
+    assert "AP@50 (IoU 0.5)" in tags and "averagePrecision50" not in tags
+    assert '<td class="num worse">0.200<span class="delta delta-down">-0.200</span>' in tags
+    # At 50%, det: A 50.0% / 50.0%; det2 (every confidence +.3): A .9->1, .8->1 (FP), .3->.6 (FP):
+    # precision 33.3%, recall 50.0%; B: .7->1 FP, .4->.7 TP: 50.0%, 50.0%.
+    threshold = page_text(element(html, "compare-threshold"))
+    assert "A Precision 50.0% 33.3% -16.7 pt" in threshold
+    assert "B Recall 0.0% 50.0% +50.0 pt" in threshold
+    assert "All tags Precision 33.3%" in threshold
+    bad = client.get(url + "?m=det&m=det2&t=lots")
+    assert bad.status_code == 200 and "is not a threshold: showing 50%" in page_text(bad.content.decode())

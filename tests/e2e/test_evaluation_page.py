@@ -141,3 +141,30 @@ def test_a_classifiers_page_has_a_confusion_matrix_and_the_same_slider(page: Pag
     expect(page.locator("#overall-recall")).to_have_text("100.0%")
     expect(page.locator('#pr-table tr[data-tag-index="0"] [data-field="fp"]')).to_have_text("2")
     shot(page, "evaluation-classifier-30")
+
+
+def test_the_comparison_highlights_the_differences(page: Page, live_server, tx_personas):
+    connect_to_sandbox(tx_personas.workspace, live_server.url)
+    model_create("det")
+    model_create(
+        "det2",
+        performance={
+            "meanAveragePrecision30": 0.7,
+            "meanAveragePrecision50": 0.65,
+            "meanAveragePrecision75": 0.2,
+            "tagPerformance": {"A": {"averagePrecision50": 0.9}, "B": {"averagePrecision50": 0.2}},
+        },
+    )
+    analysis_create(tx_personas.workspace)
+    later = [(t, [[p[0], min(1.0, p[1] + 0.3), *p[2:]] for p in ps]) for t, ps in DETECTION]
+    analysis_create(tx_personas.workspace, later, model="det2")
+    log_in(page, live_server.url, "bob")
+    page.goto(
+        live_server.url
+        + reverse("customization:model_compare", kwargs={"ws_id": tx_personas.workspace.pk})
+        + "?m=det&m=det2"
+    )
+    expect(page.locator("#compare-aggregates td.better")).to_have_count(2)
+    expect(page.locator("#compare-aggregates td.worse")).to_have_count(1)
+    expect(page.locator("#compare-threshold")).to_contain_text("33.3%")
+    shot(page, "evaluation-compare")
