@@ -533,6 +533,8 @@ def _scalar(text: str) -> object:
     text = text.strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         return text[1:-1]
+    if text.startswith("[") and text.endswith("]"):
+        return [_scalar(part) for part in text[1:-1].split(",") if part.strip()]
     if text.startswith("{") and text.endswith("}"):
         out = {}
         for part in filter(None, (p.strip() for p in text[1:-1].split(","))):
@@ -590,6 +592,10 @@ def _block(rows: list, index: int, indent: int) -> tuple[object, int]:
                 else:
                     value, index = None, index + 1
                 items.append(value)
+                continue
+            if not rest.startswith(("- ", "{")) and ": " not in rest and not rest.endswith(":"):
+                items.append(_scalar(rest))  # "- value"
+                index += 1
                 continue
             # "- key: value" opens a mapping whose other keys sit under "key"
             inner = indent + 2 + (len(content[1:]) - len(content[1:].lstrip(" ")) - 1)
