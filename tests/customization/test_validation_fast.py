@@ -127,7 +127,7 @@ def subtle(draw: st.DrawFn) -> tuple[dict, str]:
             entry.pop(key, None)
         elif how == 1:
             entries.remove(entry)
-        elif key == "bbox" and "bbox" in entry:
+        elif key == "bbox" and isinstance(entry.get("bbox"), list):
             entry["bbox"][draw(st.integers(min_value=0, max_value=3))] = draw(PLAUSIBLE)
         else:
             entry[key] = draw(PLAUSIBLE)
