@@ -161,11 +161,13 @@ def model_analyze(request: WorkspaceRequest, name: str) -> HttpResponse:
 
 @workspace_view()
 @require_GET
-def analysis_image(
-    request: WorkspaceRequest, name: str, analysis_id: uuid.UUID, image_id: int
-) -> HttpResponse:
-    """An analyzed image with its ground truth and its predictions at ``t`` drawn; 404 outside
-    the workspace."""
+def analysis_image(request: WorkspaceRequest, name: str, image_id: int) -> HttpResponse:
+    """An analyzed image (``?analysis=<uuid>``) with its ground truth and its predictions at ``t``
+    drawn; 404 outside the workspace, for another model or an unknown analysis or image."""
+    try:
+        analysis_id = uuid.UUID(request.GET.get("analysis", ""))
+    except ValueError:
+        raise Http404("No such analysis.") from None
     row = analyzed_image_get(workspace=request.workspace, analysis_id=analysis_id, image_id=image_id)
     if row is None or row.analysis.model_name != name:
         raise Http404("No such image in this analysis.")

@@ -19,8 +19,9 @@ urlpatterns = [
     path("models/<str:name>/delete/", views.model_delete, name="model_delete"),
     path("models/<str:name>/evaluate/", views.model_evaluate, name="model_evaluate"),
     path("models/<str:name>/analyze/", evaluation_views.model_analyze, name="model_analyze"),
+    # The analysis is in the query (?analysis=<uuid>&t=0.50): the image ids are the dataset's.
     path(
-        "models/<str:name>/analyses/<uuid:analysis_id>/<int:image_id>.jpg",
+        "models/<str:name>/analyzed/<int:image_id>.jpg",
         evaluation_views.analysis_image,
         name="analysis_image",
     ),

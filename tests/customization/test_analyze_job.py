@@ -98,7 +98,8 @@ def test_an_analysis_runs_the_model_over_every_image_and_fills_the_page(
     image = client.get(
         reverse(
             "customization:analysis_image",
-            kwargs={"ws_id": ws, "name": "m1", "analysis_id": analysis.pk, "image_id": shown[0]},
-        )
+            kwargs={"ws_id": ws, "name": "m1", "image_id": shown[0]},
+        ),
+        {"analysis": str(analysis.pk)},
     )
     assert image.status_code == 200 and image["Content-Type"] == "image/jpeg"

@@ -249,14 +249,12 @@ def test_the_error_gallery_pages_by_24_and_clamps_the_page(client, sandboxed):
 
 
 def _image_url(personas, analysis, image_id=1, name="det"):
-    return reverse(
-        "customization:analysis_image",
-        kwargs={
-            "ws_id": personas.workspace.pk,
-            "name": name,
-            "analysis_id": analysis.pk,
-            "image_id": image_id,
-        },
+    return (
+        reverse(
+            "customization:analysis_image",
+            kwargs={"ws_id": personas.workspace.pk, "name": name, "image_id": image_id},
+        )
+        + f"?analysis={analysis.pk}"
     )
 
 
@@ -267,7 +265,7 @@ def test_an_analyzed_image_is_drawn_for_members_and_a_404_to_anyone_else(client,
     folder.mkdir(parents=True, exist_ok=True)
     Image.new("RGB", (100, 100), (90, 120, 150)).save(folder / "1.jpg", "JPEG")
     login(client, sandboxed.bob)
-    response = client.get(_image_url(sandboxed, analysis), {"t": "0.35"})
+    response = client.get(_image_url(sandboxed, analysis) + "&t=0.35")
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert Image.open(io.BytesIO(response.content)).size == (320, 320)
     assert client.get(_image_url(sandboxed, analysis, image_id=99)).status_code == 404
@@ -288,8 +286,10 @@ def test_an_analysis_of_another_workspace_is_never_shown(client, sandboxed):
     login(client, sandboxed.bob)
     url = reverse(
         "customization:analysis_image",
-        kwargs={"ws_id": sandboxed.workspace.pk, "name": "det", "analysis_id": theirs.pk, "image_id": 1},
+        kwargs={"ws_id": sandboxed.workspace.pk, "name": "det", "image_id": 1},
     )
+    assert client.get(url, {"analysis": str(theirs.pk)}).status_code == 404
+    assert client.get(url, {"analysis": "not-a-uuid"}).status_code == 404
     assert client.get(url).status_code == 404
     assert "not one of this model's" in page_text(
         _page(client, sandboxed, analysis="not-a-uuid").content.decode()

@@ -94,7 +94,7 @@ def test_the_slider_recomputes_precision_and_recall_without_a_page_load(page: Pa
     first = page.locator("#error-tiles img").first
     expect(first).to_have_attribute(
         "src",
-        f"{reverse('customization:analysis_image', kwargs={'ws_id': tx_personas.workspace.pk, 'name': 'det', 'analysis_id': analysis.pk, 'image_id': 2})}?t=0.35",
+        f"{reverse('customization:analysis_image', kwargs={'ws_id': tx_personas.workspace.pk, 'name': 'det', 'image_id': 2})}?analysis={analysis.pk}&t=0.35",
     )
     assert page.evaluate("() => window.__sameDocument") == "yes"
     _expect_figures(page, 35)  # the gallery's swap leaves the figures as they are
