@@ -101,6 +101,8 @@ def csv_chunks(jobs: QuerySet[Job]) -> Iterator[str | bytes]:
     """The header, then the rows of ``jobs`` in its order, in pieces."""
     if connection.vendor == "postgresql":
         return _copy_chunks(jobs)
+    if connection.vendor == "sqlite":
+        return _sqlite_chunks(jobs)
     return python_chunks(jobs)
 
 
@@ -159,6 +161,56 @@ def _copy_chunks(jobs: QuerySet[Job]) -> Iterator[str | bytes]:
     with raw.cursor() as cursor, cursor.copy(f"COPY ({copy_select(inner)}) TO STDOUT (FORMAT csv)") as copy:
         for block in copy:
             yield bytes(block)
+
+
+# --- SQLite: the cells formatted in SQL, the rows written by csv's C writer ---------------------
+def _sqlite_text(column: str) -> str:
+    starts = ", ".join(f"char({ord(c)})" for c in FORMULA_START)
+    return f"CASE WHEN substr({column}, 1, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
+
+
+def _sqlite_uuid(column: str) -> str:
+    """Django keeps a UUID as 32 hex digits on SQLite: the dashed form (NULL stays NULL)."""
+    parts = [f"substr({column}, {start}, {length})" for start, length in ((1, 8), (9, 4), (13, 4), (17, 4))]
+    return " || '-' || ".join([*parts, f"substr({column}, 21)"])
+
+
+def sqlite_select(inner: str) -> str:
+    """The CSV's cells over the values_list query ``inner``. Django keeps times as UTC text on
+    SQLite (``YYYY-MM-DD HH:MM:SS[.ffffff]``, no fraction when it is 0): they only change form."""
+    c = [f"c{i}" for i in range(len(COLUMNS))]
+    tenths = f"(({c[8]} + 50) / 100)"
+    columns = [
+        _sqlite_uuid(c[0]),
+        c[1],
+        _sqlite_text(c[2]),
+        _sqlite_text(c[3]),
+        c[4],
+        *(f"replace({c[i]}, ' ', 'T') || '+00:00'" for i in (5, 6, 7)),
+        f"CASE WHEN {c[6]} IS NOT NULL AND {c[7]} IS NOT NULL THEN ({tenths} / 10) || '.' || ({tenths} % 10) END",
+        c[9],
+        c[10],
+        c[11],
+        _sqlite_text(c[12]),
+        c[13],
+        _sqlite_uuid(c[14]),
+    ]
+    return f"WITH q({', '.join(c)}) AS ({inner}) SELECT {', '.join(columns)} FROM q"  # noqa: S608 (Django's SQL)
+
+
+def _sqlite_chunks(jobs: QuerySet[Job]) -> Iterator[str]:
+    sql, params = jobs.values_list(*COLUMNS).query.sql_with_params()
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(HEADER)
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(sqlite_select(sql), params)
+        while rows := cursor.fetchmany(CHUNK):
+            out.writerows(rows)
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 # --- elsewhere: rows from a chunked cursor, written by csv ------------------------------------------

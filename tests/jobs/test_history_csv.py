@@ -1,4 +1,4 @@
-"""The CSV's cells, written by csv (SQLite) or by PostgreSQL's COPY: the same bytes either way."""
+"""The CSV's cells, formatted by PostgreSQL (COPY), by SQLite (SQL, then csv) or in Python: the same bytes."""
 
 from __future__ import annotations
 
@@ -76,8 +76,8 @@ def test_cells_read_back_as_written(personas, awkward):
     assert rows[0]["person"] == "bob" and rows[0]["attempts"] == "0"
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's")
-def test_copy_writes_the_same_bytes_as_csv(personas, awkward):
+@pytest.mark.skipif(connection.vendor not in ("postgresql", "sqlite"), reason="formatted in Python")
+def test_the_database_formatted_csv_is_the_same_bytes_as_python_formatted(personas, awkward):
     for filters in (JobFilters(sort="created"), JobFilters(sort="-duration"), JobFilters(person="bob")):
         jobs = job_ordered(personas.alice_membership, filters)
         assert _text(csv_chunks(jobs)) == _text(python_chunks(jobs))
