@@ -50,8 +50,8 @@ class ExportForm(forms.Form):
         required=False,
         label="AutoML datastore URI prefix",
         help_text=(
-            "azureml://subscriptions/<id>/resourcegroups/<group>/workspaces/<workspace>/datastores/<name>: "
-            "the datastore on this workspace's container; remembered for the workspace. Without it "
+            "The Azure ML datastore on this workspace's container, up to its name "
+            "(azureml://subscriptions/…/datastores/<name>); remembered for the workspace. Without it "
             "image_url holds blob URLs, which AutoML cannot read."
         ),
         widget=forms.TextInput(attrs={"placeholder": "azureml://subscriptions/…/datastores/…"}),

@@ -163,6 +163,7 @@ def automl_write(
         "task": task,
         "task_label": automl.TASK_LABELS[task],
         "files": files,
+        "shown": {key: name.removeprefix(folder) for key, name in files.items()},
         "folders": {"train": f"{base}train/", **({"validation": f"{base}validation/"} if share else {})},
         "datastore": datastore.prefix if datastore else "",
         "image_urls": "datastore" if datastore else "blob",

@@ -29,7 +29,12 @@ class Problem:
     def how_many(self) -> str:
         if not (self.where or self.count > 1):
             return ""
-        unit = "line" if self.code.startswith(("line", "image", "label", "box")) else "place"
+        if self.code.startswith("few_per_label"):
+            unit = "label"
+        elif self.code.startswith(("line", "image", "label", "box")):
+            unit = "line"
+        else:
+            unit = "place"
         return f"{self.count:,} {unit}{'' if self.count == 1 else 's'}"
 
     @property
