@@ -451,3 +451,75 @@ def test_the_job_validates_a_stored_file_and_its_mltable(stored):
     result = automl_validate(job, JobContext(job))
     codes = {g["code"] for g in result["validation"]["errors"]}
     assert codes == {"image_missing", "mltable_paths", "mltable_read_json_lines", "mltable_stream_info"}
+
+
+# --- the forms give a verdict on any input ---------------------------------------------------------
+
+FORM_TEXT = st.one_of(st.text(max_size=80), st.just(PREFIX), st.just(PREFIX.replace("exports_ds", "a b")))
+
+
+@FAST
+@given(
+    data=st.fixed_dictionaries(
+        {},
+        optional={
+            "folder": FORM_TEXT,
+            "flavours": st.lists(st.sampled_from(["vision", "standard", "automl", "x"]), max_size=4),
+            "validation_share": st.one_of(st.integers(-5, 200).map(str), st.text(max_size=5)),
+            "datastore": FORM_TEXT,
+            "multilabel": st.sampled_from(["skip", "first", "all", ""]),
+            "negative": st.sampled_from(["skip", "category", "?"]),
+            "existing": st.sampled_from(["version", "overwrite", ""]),
+            "path": FORM_TEXT,
+            "task": st.one_of(
+                st.sampled_from(["", "image_classification", "image_object_detection"]), st.text(max_size=5)
+            ),
+            "purpose": st.sampled_from(["training", "validation", "x"]),
+        },
+    )
+)
+def test_the_forms_give_a_verdict_on_any_input(data):
+    from django.http import QueryDict
+
+    from migrator.forms import AutomlValidateForm, ExportForm
+
+    query = QueryDict(mutable=True)
+    for key, value in data.items():
+        if isinstance(value, list):
+            query.setlist(key, value)
+        else:
+            query[key] = value
+    for form in (ExportForm(query), AutomlValidateForm(query)):
+        if form.is_valid():
+            assert "\x00" not in form.cleaned_data.get("datastore", "")
+        else:
+            assert all(isinstance(m, str) and m for ms in form.errors.values() for m in ms)
+
+
+@pytest.mark.django_db
+def test_an_export_with_nothing_to_label_writes_empty_files_and_says_so(personas):
+    from types import SimpleNamespace
+
+    from azureclient.retry import RetryPolicy
+    from migrator.automl import Row
+    from migrator.services.automl import automl_write
+
+    connect_to_sandbox(personas.workspace, "http://127.0.0.1:9")
+    _, store = storage_for(personas.workspace)
+    tags = [SimpleNamespace(id="t", name="cat", type="Regular", image_count=0)]
+    section = automl_write(
+        store=store,
+        policy=RetryPolicy(),
+        rows=lambda: [Row("a", 10, 10, "e/images/a.jpg", [])],
+        folder="e/",
+        suffix="",
+        project_name="Empty",
+        kind="Classification",
+        classification_type="Multiclass",
+        tags=tags,
+        params={"validation_share": 20, "datastore": ""},
+    )
+    assert section["images"] == {"train": 0, "validation": 0}
+    assert section["left_out_images"] == {"untagged": ["e/images/a.jpg"]}
+    assert [g["code"] for g in section["validation"]["train"]["errors"]] == ["file_empty"]
+    assert store.get("e/automl/train/train_annotations.jsonl") == b""
