@@ -20,6 +20,7 @@ It never raises: whatever the bytes, the answer is a report.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -33,6 +34,7 @@ from migrator.automl import FORMATS, MIN_IMAGES, MIN_PER_LABEL, TASK_LABELS, TAS
 EXAMPLES = 20
 SHOWN_CHARS = 120
 MAX_LINE_BYTES = 1 << 20
+INFER_FROM = 200  # lines read to tell the task when it is not given
 URI = re.compile(
     r"azureml://subscriptions/(?P<sub>[^/]+)/resourcegroups/(?P<rg>[^/]+)/workspaces/(?P<ws>[^/]+)"
     r"/datastores/(?P<ds>[^/]+)/paths/(?P<path>[^?#]+)",
@@ -419,6 +421,19 @@ class _Lines:
             )
 
 
+def _most_common_shape(chunks: list[bytes]) -> str | None:
+    shapes: Counter = Counter()
+    for chunk in chunks:
+        try:
+            entry = json.loads(chunk)
+        except (ValueError, RecursionError):
+            continue
+        shape = _shape(entry.get("label")) if isinstance(entry, dict) else ""
+        if shape:
+            shapes[shape] += 1
+    return shapes.most_common(1)[0][0] if shapes else None
+
+
 def validate_automl(
     data: bytes | str | Iterable[bytes],
     *,
@@ -428,8 +443,8 @@ def validate_automl(
     datastore: tuple[str, str, str, str] | None = None,
     blob_base: str = "",
 ) -> Report:
-    """Validate one AutoML JSONL file. ``task`` (one of ``TASKS``) is taken from the first line
-    when not given; ``exists(paths)`` answers which of the paths exist in the container (None skips
+    """Validate one AutoML JSONL file. ``task`` (one of ``TASKS``) is the label shape most of the
+    first 200 lines have when not given; ``exists(paths)`` answers which of the paths exist in the container (None skips
     the check); ``datastore`` (subscription, group, workspace, datastore) is the one expected;
     blob URLs under ``blob_base`` (the container's URL) are refused but still looked for."""
     report = Report(task or "", purpose)
@@ -455,6 +470,13 @@ def _validate(report, data, task, purpose, exists, datastore, blob_base) -> None
             chunks = chunks[:-1]  # the newline that ends the last line
     else:
         chunks = (chunk.removesuffix(b"\n") for chunk in data)  # a file opened "rb": flat memory
+    chunks = iter(chunks)
+    if lines.task is None:
+        # The task is the shape most of the first lines have, so one bad first line does not
+        # turn every good line after it into a "wrong shape".
+        head = list(itertools.islice(chunks, INFER_FROM))
+        lines.task = _most_common_shape(head)
+        chunks = itertools.chain(head, chunks)
     number = 0
     for number, chunk in enumerate(chunks, start=1):
         lines.line(number, chunk.removesuffix(b"\r"))

@@ -103,7 +103,7 @@ class AutomlValidateForm(forms.Form):
         help_text="e.g. Pets_<id>/automl/train/train_annotations.jsonl; the MLTable in its folder is checked too.",
     )
     task = forms.ChoiceField(
-        choices=[("", "From the file's first label"), *((t, TASK_LABELS[t]) for t in TASKS.values())],
+        choices=[("", "From the file's labels"), *((t, TASK_LABELS[t]) for t in TASKS.values())],
         required=False,
         label="Task",
     )

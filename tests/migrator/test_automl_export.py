@@ -156,6 +156,40 @@ def test_without_a_datastore_the_lines_hold_blob_urls_and_say_so(demo):
     assert "<subscription id>" in automl["snippet"]["cli"]
 
 
+def test_it_exports_to_azurite_and_checks_the_blobs_there(demo, azurite):
+    import uuid
+
+    from azure.storage.blob import BlobServiceClient
+
+    from tests.conftest import AZURITE_KEY
+    from workspaces.models import Connection
+    from workspaces.services import connection_update
+
+    personas, seeded = demo
+    container = f"aml{uuid.uuid4().hex[:10]}"
+    BlobServiceClient(azurite, credential=AZURITE_KEY).create_container(container)
+    connection_update(
+        workspace=personas.workspace,
+        kind="storage",
+        actor=None,
+        storage_auth=Connection.StorageAuth.ACCOUNT_KEY,
+        endpoint=azurite,
+        secret=AZURITE_KEY,
+        container=container,
+    )
+    report = _export(personas, seeded["Shapes (detector)"].project_id, "Shapes (detector)/", datastore="")
+    automl = report["automl"]
+    store = _store(personas)
+    first = _lines(store, automl["files"]["train_jsonl"])[0]
+    assert first["image_url"].startswith(f"{azurite}/{container}/Shapes%20%28detector%29/images/")
+    # blob URLs are refused for AutoML, but every image they name was found in the container
+    assert {g["code"] for g in automl["validation"]["train"]["errors"]} == {"image_url_blob"}
+    assert store.properties(automl["files"]["train_mltable"]).size > 0
+    with_datastore = _export(personas, seeded["Shapes (detector)"].project_id, "Shapes (detector)/")
+    assert with_datastore["automl"]["ok"], with_datastore["automl"]["validation"]
+    assert with_datastore["automl"]["warnings"][0].startswith("71 image paths hold characters a URI encodes")
+
+
 def test_a_deleted_image_is_caught_by_the_validator(demo):
     personas, seeded = demo
     store = _store(personas)

@@ -209,6 +209,17 @@ def test_a_fuzzed_corpus_is_caught_line_by_line():
             assert not report["ok"] or group["severity"] == "warning"
 
 
+def test_without_a_task_one_bad_first_line_is_the_only_one_reported():
+    lines = _detection()
+    lines[0]["label"] = "cat"
+    report = validate_automl(_text(lines)).as_dict()
+    assert report["task"] == "image_object_detection"
+    (group,) = report["errors"]
+    assert group["code"] == "label_shape" and group["where"] == [
+        "line 1: label is a string (multiclass classification)"
+    ]
+
+
 def test_a_missing_image_is_reported_at_its_line():
     lines = _detection()
     present = _paths(lines) - {"p/images/7.jpg"}
