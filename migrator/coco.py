@@ -72,10 +72,11 @@ class Plan:
         tag, left, top, width, height = label[:5]
         l2, t2 = min(max(left, 0.0), 1.0), min(max(top, 0.0), 1.0)
         r2, b2 = min(max(left + width, 0.0), 1.0), min(max(top + height, 0.0), 1.0)
-        if r2 - l2 <= 0 or b2 - t2 <= 0 or l2 >= 1 or t2 >= 1:
+        clamped = [tag, round(l2, 6), round(t2, 6), round(r2 - l2, 6), round(b2 - t2, 6)]
+        # Empty after rounding too (a 1e-9 wide region): written, it would be a box of no area.
+        if clamped[3] <= 0 or clamped[4] <= 0 or l2 >= 1 or t2 >= 1:
             self.dropped_boxes += 1
             return None
-        clamped = [tag, round(l2, 6), round(t2, 6), round(r2 - l2, 6), round(b2 - t2, 6)]
         if any(abs(a - b) > 1e-6 for a, b in zip(clamped[1:], label[1:5], strict=True)):
             self.clamped_boxes += 1
         return clamped

@@ -7,6 +7,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migrator.automl import (
     MLTABLE,
@@ -249,3 +251,25 @@ def test_our_lines_pass_the_validator_and_come_back_as_the_same_boxes():
         coco["annotations"][:2], ([0.1, 0.1, 0.25, 0.5], [0.5, 0.2, 0.3, 0.3]), strict=True
     ):
         assert annotation["bbox"] == pytest.approx(expected, abs=1e-6)
+
+
+COORD = st.floats(min_value=-0.5, max_value=1.5, allow_nan=False)
+REGION = st.tuples(st.sampled_from(["t-cat", "t-dog"]), COORD, COORD, st.floats(0, 1.2), st.floats(0, 1.2))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    regions=st.lists(st.lists(REGION, max_size=4), min_size=1, max_size=15),
+    share=st.sampled_from([0.0, 0.2, 0.5]),
+)
+def test_whatever_the_regions_our_lines_pass_the_validator(regions, share):
+    rows = [
+        Row(f"i{n}", 100, 50, f"p/images/i{n}.jpg", [list(r) for r in rs]) for n, rs in enumerate(regions)
+    ]
+    lines, held, written = _write(TASKS["detection"], rows, share=share)
+    for part, purpose in ((lines, "training"), (held, "validation")):
+        text = "".join(json.dumps(line) + "\n" for line in part)
+        report = validate_automl(text, task=TASKS["detection"], purpose=purpose).as_dict()
+        blocking = {g["code"] for g in report["errors"]} - {"too_few_images", "file_empty"}
+        assert not blocking, report["errors"]
+    assert written.train + written.validation + sum(written.left_out.values()) == len(rows)
