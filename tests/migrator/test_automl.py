@@ -273,3 +273,36 @@ def test_whatever_the_regions_our_lines_pass_the_validator(regions, share):
         blocking = {g["code"] for g in report["errors"]} - {"too_few_images", "file_empty"}
         assert not blocking, report["errors"]
     assert written.train + written.validation + sum(written.left_out.values()) == len(rows)
+
+
+@pytest.mark.parametrize("share", [0, 20])
+def test_the_snippet_quotes_every_name_it_fills_in(share):
+    import ast
+    import shlex
+
+    from migrator.services.automl import snippet
+
+    name = "Pets'); import os; os.system('x') #\n\"<b>"
+    folders = {"train": "Pets'x/automl/train/"} | (
+        {"validation": "Pets'x/automl/validation/"} if share else {}
+    )
+    section = {"task": "image_object_detection", "datastore": PREFIX, "folders": folders}
+    out = snippet(section, project_name=name)
+    tree = ast.parse(out["python"])  # valid Python whatever the name
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "image_object_detection"
+    ]
+    (call,) = calls
+    tags = ast.literal_eval(next(k.value for k in call.keywords if k.arg == "tags"))
+    assert tags["project"] == name
+    assert any(k.arg == "validation_data" for k in call.keywords) == bool(share)
+    commands = out["cli"].split("\n\n")
+    assert len(commands) == (2 if share else 1)
+    words = shlex.split(commands[0].replace("\\\n", " "))
+    assert words[:3] == ["az", "ml", "data"]
+    assert words[words.index("--path") + 1] == f"{PREFIX}/paths/Pets%27x/automl/train/"
+    assert words[words.index("--name") + 1] == "pets-import-os-os-system-x-b-train"
+    assert words[words.index("--subscription") + 1] == SUB
+    assert not out["placeholders"]
