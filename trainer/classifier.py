@@ -52,8 +52,12 @@ class TinyCNN(nn.Module):
         return self.fc(pooled)
 
 
+def input_size(arch: dict) -> int:
+    return INPUT_SIZE
+
+
 def build(num_classes: int, arch: dict) -> nn.Module:
-    return TinyCNN(num_classes, **arch)
+    return TinyCNN(num_classes, **{k: v for k, v in arch.items() if k != "backbone"})
 
 
 @dataclass
@@ -62,8 +66,10 @@ class Prepared:
     labels: torch.Tensor  # int64 [N]
 
 
-def prepare(samples: Sequence[Sample], load: Callable[[int], Image.Image]) -> Prepared:
-    images = to_uint8(load, len(samples), INPUT_SIZE)
+def prepare(
+    samples: Sequence[Sample], load: Callable[[int], Image.Image], size: int = INPUT_SIZE
+) -> Prepared:
+    images = to_uint8(load, len(samples), size)
     labels = torch.tensor([s.label for s in samples], dtype=torch.int64)
     return Prepared(images, labels)
 
@@ -76,10 +82,14 @@ def make_batch(
     *,
     augment: float,
     channel_swap: float,
+    to_input: Callable[[torch.Tensor], torch.Tensor] = normalise,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """An augmented batch of inputs and labels; ``augment`` scales every range (1.0 = strong)."""
+    """An augmented batch of inputs and labels; ``augment`` scales every range (1.0 = strong).
+
+    ``to_input`` turns the uint8 images into the network's input (the pretrained backbone's
+    normalisation differs from the scratch one)."""
     count, a = len(indices), augment
-    x = normalise(data.images[indices].to(device))
+    x = to_input(data.images[indices].to(device))
 
     def uniform(low: float, high: float) -> torch.Tensor:
         return torch.rand(count, generator=gen) * (high - low) + low
@@ -104,7 +114,13 @@ def loss(outputs: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 
 
 def probabilities(
-    net: nn.Module, images: Sequence[Image.Image], device: torch.device, batch_size: int = 64
+    net: nn.Module,
+    images: Sequence[Image.Image],
+    device: torch.device,
+    batch_size: int = 64,
+    *,
+    size: int = INPUT_SIZE,
+    to_input: Callable[[torch.Tensor], torch.Tensor] = normalise,
 ) -> torch.Tensor:
     """Softmax scores ``[N, C]`` for PIL images, on the CPU."""
     net.eval()
@@ -112,6 +128,6 @@ def probabilities(
     with torch.inference_mode():
         for start in range(0, len(images), batch_size):
             chunk = images[start : start + batch_size]
-            x = normalise(to_uint8(chunk.__getitem__, len(chunk), INPUT_SIZE).to(device))
+            x = to_input(to_uint8(chunk.__getitem__, len(chunk), size).to(device))
             out.append(torch.softmax(net(x).float(), 1).cpu())
     return torch.cat(out) if out else torch.zeros(0, 0)

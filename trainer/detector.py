@@ -62,8 +62,12 @@ class TinyCenterNet(nn.Module):
         return self.out(self.trunk(self.up4(torch.cat([up, c4], 1))))
 
 
+def input_size(arch: dict) -> int:
+    return INPUT_SIZE
+
+
 def build(num_classes: int, arch: dict) -> nn.Module:
-    return TinyCenterNet(num_classes, **arch)
+    return TinyCenterNet(num_classes, **{k: v for k, v in arch.items() if k != "backbone"})
 
 
 @dataclass
@@ -73,8 +77,10 @@ class Prepared:
     num_classes: int
 
 
-def prepare(samples: Sequence[Sample], load: Callable[[int], Image.Image], num_classes: int) -> Prepared:
-    images = to_uint8(load, len(samples), INPUT_SIZE)
+def prepare(
+    samples: Sequence[Sample], load: Callable[[int], Image.Image], num_classes: int, size: int = INPUT_SIZE
+) -> Prepared:
+    images = to_uint8(load, len(samples), size)
     boxes = [np.array(s.boxes, dtype=np.float64).reshape(-1, 5) for s in samples]
     return Prepared(images, boxes, num_classes)
 
@@ -106,6 +112,9 @@ class Targets:
     size: torch.Tensor  # [B, M, 2] log(w), log(h) in output cells
     offset: torch.Tensor  # [B, M, 2] sub-cell centre offset
 
+    def to(self, device: torch.device) -> Targets:
+        return Targets(*(t.to(device) for t in vars(self).values()))
+
 
 def make_targets(boxes: Sequence[np.ndarray], num_classes: int, out_size: int) -> Targets:
     count, most = len(boxes), max(1, max(len(b) for b in boxes))
@@ -130,7 +139,7 @@ def make_targets(boxes: Sequence[np.ndarray], num_classes: int, out_size: int) -
     return Targets(*(torch.from_numpy(a) for a in (heat, index, mask, size, offset)))
 
 
-def make_batch(
+def augmented(
     data: Prepared,
     indices: torch.Tensor,
     gen: torch.Generator,
@@ -138,10 +147,11 @@ def make_batch(
     *,
     augment: float,
     channel_swap: float,
-) -> tuple[torch.Tensor, Targets]:
-    """An augmented batch and its CenterNet targets; ``augment`` scales the ranges (1.0 = zoom 0.6-1.4)."""
+    to_input: Callable[[torch.Tensor], torch.Tensor] = normalise,
+) -> tuple[torch.Tensor, list[np.ndarray]]:
+    """Augmented inputs and their boxes; ``augment`` scales the ranges (1.0 = zoom 0.6-1.4)."""
     count, a = len(indices), augment
-    x = normalise(data.images[indices].to(device))
+    x = to_input(data.images[indices].to(device))
     params = torch.rand(count, 6, generator=gen, dtype=torch.float64).numpy()
     theta = torch.zeros(count, 2, 3)
     boxes = []
@@ -155,9 +165,22 @@ def make_batch(
         theta[row, 1, 1], theta[row, 1, 2] = 1 / sy, -ty / sy
         boxes.append(_transform_boxes(data.boxes[index], flip, sx, sy, tx, ty))
     x = affine(x, theta.to(device))
-    x = colour_jitter(x, gen, strength=a, permute=channel_swap)
+    return colour_jitter(x, gen, strength=a, permute=channel_swap), boxes
+
+
+def make_batch(
+    data: Prepared,
+    indices: torch.Tensor,
+    gen: torch.Generator,
+    device: torch.device,
+    *,
+    augment: float,
+    channel_swap: float,
+) -> tuple[torch.Tensor, Targets]:
+    """An augmented batch and its CenterNet targets."""
+    x, boxes = augmented(data, indices, gen, device, augment=augment, channel_swap=channel_swap)
     targets = make_targets(boxes, data.num_classes, INPUT_SIZE // STRIDE)
-    return x, Targets(*(t.to(device) for t in vars(targets).values()))
+    return x, targets.to(device)
 
 
 def loss(outputs: torch.Tensor, targets: Targets) -> torch.Tensor:
@@ -188,6 +211,8 @@ def detect(
     top: int = 100,
     threshold: float = 0.01,
     batch_size: int = 32,
+    size: int = INPUT_SIZE,
+    to_input: Callable[[torch.Tensor], torch.Tensor] = normalise,
 ) -> list[np.ndarray]:
     """Per image ``[K, 6]`` rows of class, score, left, top, width, height (relative), best first."""
     net.eval()
@@ -195,7 +220,7 @@ def detect(
     with torch.inference_mode():
         for start in range(0, len(images), batch_size):
             chunk = images[start : start + batch_size]
-            x = normalise(to_uint8(chunk.__getitem__, len(chunk), INPUT_SIZE).to(device))
+            x = to_input(to_uint8(chunk.__getitem__, len(chunk), size).to(device))
             results.extend(decode(net(x).float(), net.num_classes, top=top, threshold=threshold))
     return results
 

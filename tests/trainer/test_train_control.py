@@ -1,4 +1,5 @@
-"""Budget, cancellation, divergence, progress and determinism of train()."""
+"""Budget, cancellation, divergence, progress and determinism of train() (on the fast scratch networks;
+tests/trainer/test_pretrained.py checks the pretrained ones)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from trainer import (
 )
 
 CLASSES = list(shapes.SHAPE_NAMES[:4])
+SCRATCH_CLASSIFIER = default_config("classifier", backbone="scratch")
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +27,7 @@ def small_set() -> list[shapes.Sample]:
 
 def test_it_refuses_a_budget_below_the_minimum_steps(small_set) -> None:
     with pytest.raises(NotEnoughBudget, match="at least 100 training steps") as caught:
-        train("classifier", small_set, CLASSES, budget_seconds=1.0)
+        train("classifier", small_set, CLASSES, budget_seconds=1.0, config=SCRATCH_CLASSIFIER)
     assert caught.value.min_steps == 100
     assert caught.value.planned_steps < 100
 
@@ -40,6 +42,7 @@ def test_should_stop_cancels_promptly(small_set) -> None:
             CLASSES,
             budget_seconds=60,
             should_stop=lambda: time.monotonic() >= stop_at,
+            config=default_config("detector", backbone="scratch"),
         )
     assert time.monotonic() - stop_at < 2.0
     assert caught.value.step >= 0
@@ -51,14 +54,14 @@ def test_should_stop_cancels_while_images_load(small_set) -> None:
 
 
 def test_an_absurd_learning_rate_diverges(small_set) -> None:
-    config = default_config("classifier", lr=1e30, min_steps=1, max_steps=50)
+    config = default_config("classifier", backbone="scratch", lr=1e30, min_steps=1, max_steps=50)
     with pytest.raises(TrainingDiverged, match="loss became nan|loss became inf"):
         train("classifier", small_set, CLASSES, budget_seconds=30, config=config)
 
 
 def test_progress_reports_steps_and_may_abort(small_set) -> None:
     seen: list[tuple[int, int, str]] = []
-    config = default_config("classifier", min_steps=1, max_steps=12)
+    config = default_config("classifier", backbone="scratch", min_steps=1, max_steps=12)
     result = train(
         "classifier",
         small_set,
@@ -83,7 +86,7 @@ def test_progress_reports_steps_and_may_abort(small_set) -> None:
 
 
 def test_a_fixed_step_count_is_deterministic(small_set) -> None:
-    config = default_config("classifier", min_steps=1, max_steps=15)
+    config = default_config("classifier", backbone="scratch", min_steps=1, max_steps=15)
     first = train("classifier", small_set, CLASSES, budget_seconds=30, config=config, seed=7)
     second = train("classifier", small_set, CLASSES, budget_seconds=30, config=config, seed=7)
     other = train("classifier", small_set, CLASSES, budget_seconds=30, config=config, seed=8)

@@ -357,6 +357,7 @@ def _train(model: VisionModel, should_stop: Callable[[], bool], clock: _Clock) -
         finalLoss=round(result.final_loss, 5),
         trainingSeconds=round(result.seconds_used, 2),
         device=getattr(result, "device", "cpu"),
+        backbone=result.model.info.get("backbone", "scratch"),
     )
     folder = conf.models_dir() / str(model.pk)
     result.model.save(folder)

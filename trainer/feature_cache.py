@@ -1,0 +1,82 @@
+"""Features of a frozen backbone, computed once before the steps: the plain pictures, then whole
+rounds of augmented views while they fit a share of the budget and the memory cap.
+
+On a CPU the frozen part of the network is most of a step's cost, so training the rest on cached
+features buys many more steps in the same budget than running the whole network every step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+CACHE_BYTES = 1 << 30  # at most this much cached feature memory (float16)
+CHUNK = 8  # pictures per forward pass
+
+
+@dataclass
+class CacheContext:
+    """What caching needs from the run: device, random draws, augmentation, the clock, cancel."""
+
+    device: torch.device
+    gen: torch.Generator
+    augment: float
+    channel_swap: float
+    budget: float
+    elapsed: Callable[[], float]
+    check_stop: Callable[[int], None]
+    report: Callable[[int, int, str], None]
+
+
+@dataclass
+class Cached:
+    features: dict[Any, torch.Tensor]  # float16 [count * views, ...] per key, view-major
+    extras: list[Any]  # per cached row, what the view function returned with it (e.g. boxes)
+    count: int  # pictures
+    views: int  # cached views per picture
+
+    def rows(self, indices: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+        """A random cached view of each picture in ``indices``."""
+        return torch.randint(self.views, (len(indices),), generator=gen) * self.count + indices
+
+    def batch(self, rows: torch.Tensor, device: torch.device) -> dict[Any, torch.Tensor]:
+        return {k: f[rows].to(device).float() for k, f in self.features.items()}
+
+
+def build(
+    count: int,
+    views: int,
+    share: float,
+    context: CacheContext,
+    view: Callable[[torch.Tensor, int], tuple[torch.Tensor, list[Any]]],
+    extract: Callable[[torch.Tensor], dict[Any, torch.Tensor]],
+) -> Cached:
+    """Cache ``extract(x)`` for ``x, extras = view(indices, round)``: round 0, then more rounds
+    (up to ``views``) while the next one fits ``share`` of the budget and CACHE_BYTES."""
+    chunks: dict[Any, list[torch.Tensor]] = {}
+    extras: list[Any] = []
+    began, done, row_bytes = context.elapsed(), 0, 0
+    while done < views:
+        round_began = time.monotonic()
+        for start in range(0, count, CHUNK):
+            context.check_stop(0)
+            context.report(
+                done * count + start, views * count, f"Computing backbone features (view {done + 1})"
+            )
+            x, found = view(torch.arange(start, min(start + CHUNK, count)), done)
+            with torch.inference_mode():
+                maps = extract(x)
+            for key, value in maps.items():
+                chunks.setdefault(key, []).append(value.half().cpu())
+            extras.extend(found)
+        done += 1
+        round_seconds = time.monotonic() - round_began
+        row_bytes = row_bytes or sum(c[0][0].numel() * 2 for c in chunks.values())
+        fits_time = context.elapsed() - began + round_seconds <= share * context.budget
+        if not (fits_time and (done + 1) * count * row_bytes <= CACHE_BYTES):
+            break
+    return Cached({k: torch.cat(c) for k, c in chunks.items()}, extras, count, done)
