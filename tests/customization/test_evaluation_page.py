@@ -60,7 +60,7 @@ def model_create(name: str = "det", kind: str = "Generic-Detector", **extra) -> 
         name=name,
         status="succeeded",
         model_kind=kind,
-        training_dataset_name="shapes-ds",
+        training_dataset_name=extra.pop("training_dataset_name", "shapes-ds"),
         time_budget_hours=0.05,
         training_cost_minutes=1.5,
         performance=extra.pop("performance", performance),

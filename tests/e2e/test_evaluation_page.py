@@ -11,9 +11,12 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from customization.services.analysis import analysis_folder
+from jobs.models import Job
 from tests.conftest import connect_to_sandbox
 from tests.customization.test_evaluation_metrics import CLASSIFICATION, DETECTION
 from tests.customization.test_evaluation_page import analysis_create, model_create
+from tests.customization.test_flow import _register
+from tests.customization.test_gallery import put_dataset
 from tests.e2e.conftest import log_in, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -168,3 +171,25 @@ def test_the_comparison_highlights_the_differences(page: Page, live_server, tx_p
     expect(page.locator("#compare-aggregates td.worse")).to_have_count(1)
     expect(page.locator("#compare-threshold")).to_contain_text("33.3%")
     shot(page, "evaluation-compare")
+
+
+def test_the_cost_of_an_analysis_is_shown_before_it_starts(
+    page: Page, live_server, tx_personas, celery_worker
+):
+    connect_to_sandbox(tx_personas.workspace, live_server.url)
+    put_dataset(tx_personas, "gal", count=27)
+    registered = _register(tx_personas, "gal-ds", "gal/train.json")
+    assert registered.status == Job.Status.SUCCEEDED, registered.error_message
+    model_create("det", training_dataset_name="gal-ds")
+    log_in(page, live_server.url, "bob")
+    page.goto(
+        live_server.url
+        + reverse("customization:model", kwargs={"ws_id": tx_personas.workspace.pk, "name": "det"})
+    )
+    expect(page.locator("#analyze-dataset option")).to_have_text(["gal-ds (training dataset: not held out)"])
+    page.click("#analyze-form button")
+    expect(page.locator("#analyze-calls")).to_have_text("27 images = 27 prediction calls")
+    expect(page.locator("#analyze-not-held-out")).to_be_visible()
+    expect(page.locator("#analyze-start")).to_have_text("Run 27 prediction calls")
+    assert not Job.objects.filter(kind="analyze_errors").exists()  # nothing started yet
+    shot(page, "evaluation-analyze-cost")
