@@ -152,6 +152,25 @@ def test_job_parameters_have_labels_and_never_show_a_server_path():
         "Source": "This workspace's storage",
         "Image check": "A sample of 50 images read",
         "Budget": "2 h",
-        "COCO files": "Azure AI Vision, standard COCO",
+        "Files written": "Azure AI Vision COCO, standard COCO",
         "Some new key": "3",
+    }
+
+
+def test_an_automl_exports_parameters_read_as_words():
+    rows = dict(
+        param_rows(
+            {
+                "flavours": ["vision", "automl"],
+                "validation_share": 20,
+                "datastore": "azureml://subscriptions/s/resourcegroups/rg/workspaces/w/datastores/d",
+                "task": "image_object_detection",
+            }
+        )
+    )
+    assert rows == {
+        "Files written": "Azure AI Vision COCO, Azure ML AutoML",
+        "Validation share (%)": "20",
+        "Datastore URI prefix": "azureml://subscriptions/s/resourcegroups/rg/workspaces/w/datastores/d",
+        "Task": "Object detection",
     }

@@ -155,7 +155,7 @@ def test_an_export_report_gives_its_time_and_what_it_left_out_in_words(client, p
     assert "Left out: untagged 1 image" in text
     assert "Images with several tags Left out" in text
     assert "Negative tag Kept as a category" in text
-    assert "COCO files Azure AI Vision" in text
+    assert "Files written Azure AI Vision COCO" in text
     assert "multilabel" not in text and "192.34" not in text
 
 
