@@ -43,6 +43,7 @@ ACCESS_RENEW_SECONDS = 1800  # the reading SAS lasts an hour: renew it well befo
 # Failures that no other image would escape: the job stops and says why.
 FATAL_STATUS = {401, 403, 404, 429}
 FATAL_CODES = {"vision_unreachable", "vision_not_configured"}
+MAX_FAILING = 3  # server errors on this many images in a row: the service is down, not the image
 CONTENT_TYPES = {
     "JPEG": "image/jpeg",
     "PNG": "image/png",
@@ -101,7 +102,8 @@ def _tags(truth: dict, predictions: list) -> str:
 
 def _analyze_one(
     client: VisionClient, model: str, kind: str, item: Item, access, folder: Path
-) -> AnalyzedImage:
+) -> tuple[AnalyzedImage, VisionError | None]:
+    """The image's row, and the service's error when the service (not the image) failed."""
     truth = {"labels": list(item.labels), "boxes": [list(b) for b in item.boxes]}
     row = AnalyzedImage(image_id=item.id, file_name=item.file_name[:1000], url=item.url[:2000], truth=truth)
     try:
@@ -111,6 +113,7 @@ def _analyze_one(
         row.problem = f"The image could not be read: {exc.reason}"[:500]
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         row.problem = "The image could not be read: not a picture Pillow can decode."
+    failure = None
     if not row.problem:
         try:
             body, tags, objects = client.analyze(model, data, content_type)
@@ -118,11 +121,12 @@ def _analyze_one(
             if exc.status in FATAL_STATUS or exc.code in FATAL_CODES:
                 raise
             row.problem = f"The service refused the image: {exc.message}"[:500]
+            failure = exc if (exc.status or 0) >= 500 else None
         else:
             row.predictions = _predictions(kind, body or {}, tags, objects, row.width, row.height)
     row.error_score = image_outcome(kind, truth, row.predictions).score
     row.tags = _tags(truth, row.predictions)[:2000]
-    return row
+    return row, failure
 
 
 def errors_analyze(job: Job, ctx: JobContext) -> dict:
@@ -154,6 +158,7 @@ def errors_analyze(job: Job, ctx: JobContext) -> dict:
     total = len(index.items)
     ctx.log(f"Analyzing {p['model']} on {p['dataset']}: {total} images, one prediction call each.")
     access, signed_at = workspace_access(job.workspace), time.monotonic()
+    failing = 0  # service failures in a row (5xx after the client's retries)
     for n, item in enumerate(index.items):
         ctx.progress(n, total, f"{n} of {total} images analyzed")
         if item.id in done:
@@ -161,13 +166,20 @@ def errors_analyze(job: Job, ctx: JobContext) -> dict:
         if time.monotonic() - signed_at > ACCESS_RENEW_SECONDS:
             access, signed_at = workspace_access(job.workspace), time.monotonic()
         try:
-            row = _analyze_one(client, p["model"], index.kind, item, access, folder)
+            row, failure = _analyze_one(client, p["model"], index.kind, item, access, folder)
         except VisionError as exc:
             if exc.status == 404:
                 raise JobError(
                     "model_not_found", f"The service has no model named {p['model']} (any more)."
                 ) from exc
             raise
+        failing = failing + 1 if failure else 0 if not row.problem else failing
+        if failing >= MAX_FAILING:
+            raise JobError(
+                "service_failing",
+                f"The Vision service failed on {failing} images in a row ({failure.message}): "
+                "try again later (Retry analyzes every image again).",
+            )
         row.analysis = analysis
         row.save()
     rows = analysis.rows.all()
