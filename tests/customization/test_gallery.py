@@ -209,6 +209,25 @@ def test_an_unreadable_annotation_file_is_explained_on_the_page(client, dataset)
     assert "sig=" not in html  # the SAS never reaches the page
 
 
+@pytest.mark.parametrize(
+    ("content", "sentence"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nests lists or objects too deeply"),
+        (b"{not json", "is not valid JSON"),
+    ],
+    ids=["deep", "broken"],
+)
+def test_an_annotation_file_that_is_not_coco_json_is_explained_on_the_page(
+    client, dataset, content, sentence
+):
+    _, store = storage_for(dataset.workspace)
+    store.put("gal/train.json", content, "application/json")
+    login(client, dataset.bob)
+    response = client.get(_page_url(dataset))
+    assert response.status_code == 200
+    assert 'id="gallery-error"' in response.content.decode() and sentence in response.content.decode()
+
+
 def test_an_expired_sas_is_named_as_the_reason(sandboxed):
     _, store = storage_for(sandboxed.workspace)
     store.create_container()

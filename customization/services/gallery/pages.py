@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 
+from customization.coco_json import coco_loads
 from customization.services.gallery.cache import cached_index, dataset_folder, index_store, index_version
 from customization.services.gallery.index import GalleryError, Index, parse
 from customization.services.gallery.reading import fetch, workspace_access
@@ -47,8 +47,12 @@ def gallery_index(*, workspace: Workspace, name: str, dataset: dict) -> Index:
         except Unreadable as exc:
             raise GalleryError(f"Cannot read the annotation file {without_query(uri)}: {exc.reason}") from exc
         try:
-            files.append((uri, json.loads(raw)))
-        except (ValueError, UnicodeDecodeError) as exc:
+            files.append((uri, coco_loads(raw)))
+        except RecursionError as exc:
+            raise GalleryError(
+                f"The annotation file {without_query(uri)} nests lists or objects too deeply to be COCO."
+            ) from exc
+        except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
             raise GalleryError(f"The annotation file {without_query(uri)} is not valid JSON.") from exc
     index = parse(files, dataset.get("annotationKind", ""), version)
     index_store(folder, index)
