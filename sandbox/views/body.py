@@ -19,7 +19,7 @@ def json_body(request: HttpRequest, *, allow_empty: bool = False) -> dict[str, A
         raise bad_request("A JSON body is required.")
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past any parser's depth too
         raise bad_request("The body is not valid JSON.") from None
     if data is None and allow_empty:
         return {}

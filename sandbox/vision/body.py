@@ -30,7 +30,7 @@ def json_object(request: HttpRequest) -> dict[str, Any]:
         raise invalid_request("A JSON body is required.")
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past any parser's depth too
         raise invalid_request("The body is not valid JSON.") from None
     if not isinstance(data, dict):
         raise invalid_request("The body must be a JSON object.")

@@ -67,7 +67,7 @@ def fetch_json(url: str, access: Access) -> Any:
     data = fetch_bytes(url, access, conf.ANNOTATION_MAX_BYTES)
     try:
         return json.loads(data)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # nested past any parser's depth too
         raise FetchError(url, "is not valid JSON") from exc
 
 

@@ -108,3 +108,17 @@ def test_it_refuses_an_unknown_domain_and_reports_iterations_as_missing(client):
     with pytest.raises(CustomVisionErrorException) as exc:
         client.get_tags(project.id, iteration_id="11111111-1111-1111-1111-111111111111")
     assert exc.value.error.code == "NotFoundIteration"
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"[" * 100_000 + b"]" * 100_000], ids=["broken", "deep"])
+def test_a_body_that_is_not_json_gets_a_400_that_says_so(client, sandbox_url, body):
+    project = client.create_project("Pets")
+    tag = client.create_tag(project.id, "cat")
+    response = requests.patch(
+        api_url(sandbox_url, f"projects/{project.id}/tags/{tag.id}"),
+        data=body,
+        headers={**key_headers(), "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json()["message"] == "The body is not valid JSON."

@@ -132,7 +132,7 @@ def test_an_unreadable_annotation_uri_is_refused(vision, folder, uri):
 
 
 def _corrupt(coco: dict, how: str) -> object:
-    if how == "not json":
+    if how in ("not json", "nested too deep"):
         return None
     if how == "missing categories":
         del coco["categories"]
@@ -161,6 +161,7 @@ def _corrupt(coco: dict, how: str) -> object:
     ("kind", "how"),
     [
         ("imageClassification", "not json"),
+        ("imageClassification", "nested too deep"),
         ("imageClassification", "missing categories"),
         ("imageClassification", "image ids not dense"),
         ("imageClassification", "float image id"),
@@ -175,7 +176,8 @@ def _corrupt(coco: dict, how: str) -> object:
 def test_a_corrupt_coco_file_is_refused(vision, folder, kind, how):
     coco = _corrupt(folder.coco("c", kind=kind, per_class=2), how)
     if coco is None:
-        folder.store.put("c/train.json", b"{not json", "application/json")
+        content = b"{not json" if how == "not json" else b"[" * 100_000 + b"]" * 100_000
+        folder.store.put("c/train.json", content, "application/json")
         uri = folder.link("c/train.json", signed=False)
     else:
         uri = folder.put_coco("c/train.json", coco)
@@ -206,6 +208,14 @@ def test_bad_requests_are_refused(vision, folder):
     assert put("ok", {**good, "annotationFileUris": []}).status_code == 400
     assert put("ok", {**good, "authentication": {"kind": "none"}}).status_code == 400
     assert put("ok", {**good, "authentication": {"kind": "sas"}}).status_code == 400
+    deep = requests.put(
+        vision.api("datasets/ok"),
+        params=vision.params,
+        data=b"[" * 100_000 + b"]" * 100_000,
+        headers={**vision.headers, "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert (deep.status_code, deep.json()["error"]["message"]) == (400, "The body is not valid JSON.")
     wrong_type = requests.put(
         vision.api("datasets/ok"),
         params=vision.params,
