@@ -57,6 +57,8 @@ def test_an_analysis_runs_the_model_over_every_image_and_fills_the_page(
     assert (
         "shapes-ds (training dataset: not held out)" in model_page
     )  # no evaluation dataset: the training one
+    backbone = train.result["model"]["sandboxDetails"]["backbone"]  # what the local trainer used
+    assert f"Backbone {backbone}" in page_text(model_page)
     url = reverse("customization:model_analyze", kwargs={"ws_id": ws, "name": "m1"})
     confirm = client.get(url, {"dataset": "shapes-ds"})
     images = DatasetRecord.objects.get(workspace=sandboxed.workspace, name="shapes-ds").images
