@@ -6,9 +6,11 @@ The pictures come from the photographs that scikit-image and scikit-learn ship (
 says how the labelled sets are cut from them; nothing is generated or downloaded). For every task,
 number of training pictures per class and backbone, ``trainer.train`` runs with the default
 configuration of that backbone inside the same budget, then ``trainer.evaluate`` scores the
-held-out set: top-1 and macro AP on 30 held-out crops per class (classification, 7 classes),
-mAP@50 and mAP@30 on 60 held-out pictures of places the training set does not include
-(detection, 5 classes). One run at a time; prints a Markdown table, with the load average
+held-out set: top-1 and macro AP on 30 held-out pictures per class (classification: one of five
+objects on a place the training set does not include), mAP@50 and mAP@30 on 60 held-out
+pictures of such places (detection, the same five objects, 1-3 per picture, 20-60 px long).
+``--tasks faces`` runs skimage's LFW faces against non-faces (50 held-out of each), ``--tasks
+regions`` the tests' photo-region set (seven photos, 30 held-out crops each). One run at a time; prints a Markdown table, with the load average
 before and after each run, since a busy machine buys fewer steps in the same budget.
 """
 
@@ -29,8 +31,16 @@ def run(task: str, shots: int, backbone: str, budget: float, seed: int) -> dict:
     from trainer import NotEnoughBudget, default_config, evaluate, photo_sets, train
 
     if task == "classifier":
+        train_set, held_out = photo_sets.object_classification_sets(shots, 30, seed=seed)
+        classes = photo_sets.OBJECTS
+    elif task == "faces":  # skimage's lfw_subset: faces vs non-faces, 25 x 25 grey
+        train_set, held_out = photo_sets.face_sets(shots, 50, seed=seed)
+        classes = photo_sets.FACE_CLASSES
+        task = "classifier"
+    elif task == "regions":  # the tests' set: crops of seven photos, held out from their right part
         train_set, held_out = photo_sets.classification_sets(shots, 30, seed=seed)
         classes = photo_sets.CLASSES
+        task = "classifier"
     else:
         train_set, held_out = photo_sets.detection_sets(shots, 60, seed=seed)
         classes = photo_sets.OBJECTS
@@ -60,10 +70,11 @@ def run(task: str, shots: int, backbone: str, budget: float, seed: int) -> dict:
 
 def row(task: str, shots: int, backbone: str, out: dict) -> str:
     load = "{:.1f} / {:.1f}".format(*out["load"])
+    task = {"regions": "classifier (regions)", "faces": "classifier (faces)"}.get(task, task)
     if "error" in out:
         return f"| {task} | {shots} | {backbone} | - | - | not enough budget | - | {load} |"
     m = out["metrics"]
-    if task == "classifier":
+    if task.startswith("classifier"):
         figures = f"top-1 **{m['top1']:.3f}**, AP {m['average_precision']:.3f}"
     else:
         figures = f"mAP@50 **{m['map50']:.3f}**, @30 {m['map30']:.3f}"

@@ -4,7 +4,14 @@ No wheel in the package lists ships a labelled multi-class set of real photos, s
 built from unlabelled ones (skimage.data, sklearn's sample images; nothing is generated or
 downloaded). They feed bench/real_photos.py and the pretrained trainer's tests.
 
-- **Classification** (:func:`classification_sets`): a class is one photograph (a cat, an espresso,
+- **Objects on unseen places** (:func:`object_classification_sets`, the bench's classification
+  set): the detection set's five objects, one per picture, 35-70 % of a 160 px picture's side,
+  on crops of the training places; held-out pictures on the held-out places (and the other
+  motorcycle photo), so a model must recognise the object, not the background.
+- **Faces** (:func:`face_sets`): skimage's ``lfw_subset``, 100 face crops of Labeled Faces in
+  the Wild and 100 non-face crops (25 x 25 grey): the one labelled real-photo set in the wheels,
+  and the only one here where a class has many different instances (people), not one.
+- **Photo regions** (:func:`classification_sets`, the tests' set): a class is one photograph (a cat, an espresso,
   a rocket on its pad, a motorcycle in a garage, an astronaut, a temple, a flower); a picture is a
   square crop of 30-40 % of the photo's width. Training crops come from the left 60 % of the photo,
   held-out crops from the right 40 %, so no held-out pixel was seen in training. The motorcycle
@@ -158,4 +165,61 @@ def detection_sets(
     rng = np.random.default_rng(seed)
     train = [_picture(TRAIN_PLACES, c, False, rng) for _ in range(per_class) for c in range(len(OBJECTS))]
     held_out = [_picture(HELD_OUT_PLACES, i % len(OBJECTS), True, rng) for i in range(held_out_pictures)]
+    return train, held_out
+
+
+def object_classification_sets(
+    per_class: int, held_out_per_class: int = 30, *, seed: int = 0, size: int = 160
+) -> tuple[list[Sample], list[Sample]]:
+    """``(train, held_out)``: one object of class ``OBJECTS[label]`` per picture, on training places
+    for ``per_class`` pictures per class, on held-out places for the held-out ones."""
+    rng = np.random.default_rng(seed)
+
+    def picture(label: int, places: tuple[str, ...], held_out: bool) -> Sample:
+        background = _background(places[rng.integers(len(places))], rng).resize((size, size))
+        source, (left, top, right, bottom) = _OBJECTS[OBJECTS[label]][int(held_out)]
+        image = photo(source)
+        cut = image.crop(
+            (
+                int(left * image.width),
+                int(top * image.height),
+                int(right * image.width),
+                int(bottom * image.height),
+            )
+        )
+        scale = rng.uniform(0.35, 0.7) * size / max(cut.size)
+        cut = cut.resize(
+            (max(8, int(cut.width * scale)), max(8, int(cut.height * scale))), Image.Resampling.LANCZOS
+        )
+        if rng.random() < 0.5:
+            cut = cut.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        cut = ImageEnhance.Brightness(cut).enhance(rng.uniform(0.75, 1.25))
+        x, y = rng.integers(0, size - cut.width + 1), rng.integers(0, size - cut.height + 1)
+        background.paste(cut, (int(x), int(y)))
+        return Sample(background, label)
+
+    train = [picture(c, TRAIN_PLACES, False) for c in range(len(OBJECTS)) for _ in range(per_class)]
+    held_out = [
+        picture(c, HELD_OUT_PLACES, True) for c in range(len(OBJECTS)) for _ in range(held_out_per_class)
+    ]
+    return train, held_out
+
+
+FACE_CLASSES = ("face", "not a face")
+
+
+def face_sets(
+    per_class: int, held_out_per_class: int = 50, *, seed: int = 0
+) -> tuple[list[Sample], list[Sample]]:
+    """``(train, held_out)`` from skimage's lfw_subset: disjoint random faces and non-faces."""
+    import skimage.data
+
+    crops = (skimage.data.lfw_subset() * 255).round().astype(np.uint8)
+    rng = np.random.default_rng(seed)
+    train, held_out = [], []
+    for label, rows in enumerate((np.arange(100), np.arange(100, 200))):
+        picked = rng.permutation(rows)
+        as_samples = [Sample(Image.fromarray(crops[i]).convert("RGB"), label) for i in picked]
+        train += as_samples[:per_class]
+        held_out += as_samples[per_class : per_class + held_out_per_class]
     return train, held_out
