@@ -24,10 +24,14 @@ document.addEventListener("DOMContentLoaded", () => applyDataStyles(document));
 document.addEventListener("htmx:load", (event) => applyDataStyles(event.detail.elt));
 // htmx keeps a copy of the page for the Back button; without the style attributes set above, so
 // that restoring it applies no inline style (htmx:load sets them again on the restored copy).
+// historyElt is the live page, which htmx copies right after this event: the styles come back on
+// it in a microtask, after the copy and before anything is painted.
 document.addEventListener("htmx:beforeHistorySave", (event) => {
-  event.detail.historyElt.querySelectorAll("[data-w], [data-c], [data-fg], [data-box]").forEach((el) => {
+  const live = event.detail.historyElt;
+  live.querySelectorAll("[data-w], [data-c], [data-fg], [data-box]").forEach((el) => {
     el.removeAttribute("style");
   });
+  queueMicrotask(() => applyDataStyles(live));
 });
 
 // Polling fragments (hx-trigger="every 2s") ask only while the tab is visible. This check replaces

@@ -80,13 +80,10 @@
   document.addEventListener("input", (event) => {
     if (event.target.id === "eval-threshold") update(event.target);
   });
-  // A swapped-in gallery brings its own threshold field: keep it at the slider's value. And htmx's
-  // history snapshot (app.js, htmx:beforeHistorySave) strips the colours app.js set from every
-  // element of the page, not only from the part swapped: set them again on the whole page.
+  // A swapped-in gallery brings its own threshold field: keep it at the slider's value.
   document.addEventListener("htmx:afterSettle", () => {
     const slider = document.getElementById("eval-threshold");
     if (slider) update(slider);
-    if (typeof applyDataStyles === "function") applyDataStyles(document);
   });
   document.addEventListener("DOMContentLoaded", () => {
     const slider = document.getElementById("eval-threshold");

@@ -40,8 +40,13 @@ def test_the_gallery_pages_and_filters(page: Page, live_server, tx_personas, cel
     gallery.scroll_into_view_if_needed()
     shot(page, "dataset-gallery")
 
+    bar = page.locator("#per-category .bar").first
+    width = bar.evaluate("(el) => el.style.getPropertyValue('--w')")
+    assert width.endswith("%")
     gallery.locator("a[rel=next]").click()
     expect(gallery).to_contain_text("25–27 of 27")
+    # htmx saved the page for the Back button before the swap: the chart outside it keeps its bars
+    assert bar.evaluate("(el) => el.style.getPropertyValue('--w')") == width
     expect(page.locator("#gallery figure.ds-thumb")).to_have_count(3)
     expect(page).to_have_url(re.compile(r"page=2"))
     page.wait_for_function(f"() => ({LOADED})([...document.querySelectorAll('#gallery img')])")
