@@ -63,6 +63,8 @@ PARAM_LABELS: dict[str, str] = {
     "validation_share": "Validation share (%)",
     "datastore": "Datastore URI prefix",
     "task": "Task",
+    "dataset_role": "Which dataset",
+    "images": "Images (prediction calls)",
     "multilabel": "Images with several tags",
     "negative": "Negative tag",
     "existing": "Existing annotation file",
@@ -74,6 +76,11 @@ PARAM_VALUES: dict[str, dict[str, str]] = {
     "source": {"storage": "This workspace's storage", "url": "A URL"},
     "check": {"sample": "A sample of 50 images read", "all": "Every image read", "none": "Images not read"},
     "flavours": {"vision": "Azure AI Vision COCO", "standard": "standard COCO", "automl": "Azure ML AutoML"},
+    "dataset_role": {
+        "evaluation": "The model's evaluation dataset (held out)",
+        "training": "The model's training dataset (not held out)",
+        "other": "Another dataset",
+    },
     "task": {
         "image_classification": "Multiclass classification",
         "image_classification_multilabel": "Multilabel classification",

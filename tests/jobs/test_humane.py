@@ -157,6 +157,16 @@ def test_job_parameters_have_labels_and_never_show_a_server_path():
     }
 
 
+def test_an_error_analysis_says_which_dataset_and_how_many_calls():
+    rows = dict(param_rows({"model": "m1", "dataset": "shapes", "dataset_role": "training", "images": 6}))
+    assert rows == {
+        "Model": "m1",
+        "Dataset": "shapes",
+        "Which dataset": "The model's training dataset (not held out)",
+        "Images (prediction calls)": "6",
+    }
+
+
 def test_an_automl_exports_parameters_read_as_words():
     rows = dict(
         param_rows(
