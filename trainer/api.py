@@ -56,7 +56,7 @@ class TrainConfig:
 
 
 def default_config(kind: Kind, **changes: Any) -> TrainConfig:
-    """The measured defaults for ``kind`` and ``changes["backbone"]`` (default: pretrained), plus ``changes``."""
+    """The defaults for ``kind`` and ``changes["backbone"]`` (default: pretrained), plus ``changes``."""
     backbone = changes.get("backbone", backbones.DEFAULT)
     backbones.check(backbone)
     arch = backbones.default_arch(kind, backbone)
