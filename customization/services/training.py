@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from customization.client import VisionClient
 from customization.models import ModelRecord
 from jobs.errors import JobCancelled, JobError
-from jobs.labels import duration_text
+from jobs.labels import duration_text, name_label
 from jobs.models import Job
 from jobs.runner import JobContext
 from jobs.services import job_start
@@ -29,6 +29,13 @@ def _record(job: Job, model: dict) -> None:
         cost_minutes=model.get("trainingCostInMinutes"),
         performance=model.get("modelPerformance") or {},
     )
+
+
+def training_progress(status: object, elapsed: float) -> str:
+    """The job's progress line: the service's status in words, and the time so far."""
+    if status == "notStarted":
+        return f"Waiting for the service to start training, {duration_text(elapsed)} so far"
+    return f"{name_label(status)}, {duration_text(elapsed)} elapsed"
 
 
 def model_train(job: Job, ctx: JobContext) -> dict:
@@ -64,7 +71,7 @@ def model_train(job: Job, ctx: JobContext) -> dict:
         )
         ctx.log(f"Training {p['name']} ({p['kind']}) on {p['dataset']}, budget {p['budget_hours']} h.")
         ctx.state["started"] = time.time()
-        ctx.progress(0, budget_s, f"{model.get('status')}, 0 s elapsed")
+        ctx.progress(0, budget_s, training_progress(model.get("status"), 0))
         ctx.wait(POLL_SECONDS)
     model = client.model_get(p["name"])
     if "cancelling" in ctx.state:
@@ -75,9 +82,9 @@ def model_train(job: Job, ctx: JobContext) -> dict:
     if model.get("status") not in TERMINAL:
         elapsed = int(time.time() - ctx.state["started"])
         try:
-            ctx.progress(
-                min(elapsed, budget_s), budget_s, f"{model.get('status')}, {duration_text(elapsed)} elapsed"
-            )
+            waiting = model.get("status") == "notStarted"  # the budget runs only once it trains
+            done = 0 if waiting else min(elapsed, budget_s)
+            ctx.progress(done, budget_s, training_progress(model.get("status"), elapsed))
         except JobCancelled:
             client.model_cancel(p["name"])
             ctx.log("Asked the service to cancel the training.", "warning")
