@@ -8,7 +8,8 @@ pixel boxes where relative ones are expected, images that cannot be read with th
 will use, and a SAS that expires before training ends.
 
 Problems are grouped by rule: each group says how serious it is (an ``error`` blocks registration,
-a ``warning`` does not), what is wrong, how to fix it, how often, and where (the first examples).
+a ``warning`` does not), what is wrong, how to fix it, how often, and where (the first examples):
+``jobs.reports.Report``, the shape the AutoML validator shares.
 One pass over the lists, so a 1,000,000-image file validates in seconds.
 """
 
@@ -18,15 +19,16 @@ import io
 import math
 from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
 from django.conf import settings
 
+from jobs.reports import Report
+
 CLASSIFICATION = "imageClassification"
 DETECTION = "imageObjectDetection"
-EXAMPLES = 20
 
 
 @dataclass(frozen=True)
@@ -59,60 +61,6 @@ ACCEPTED_FORMATS = {"JPEG", "PNG", "BMP", "GIF"}
 def quota_for(kind: str, purpose: str) -> Quota:
     overrides = getattr(settings, "VISION_QUOTAS", {}) or {}
     return overrides.get((kind, purpose)) or QUOTAS[(kind, purpose)]
-
-
-@dataclass
-class Group:
-    code: str
-    severity: str  # error | warning
-    message: str
-    fix: str
-    count: int = 0
-    where: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    kind: str
-    purpose: str
-    images: int = 0
-    annotations: int = 0
-    categories: int = 0
-    per_category: dict[str, int] = field(default_factory=dict)
-    groups: dict[str, Group] = field(default_factory=dict)
-
-    def add(self, code: str, severity: str, message: str, fix: str, where: str = "") -> None:
-        group = self.groups.get(code)
-        if group is None:
-            group = self.groups[code] = Group(code, severity, message, fix)
-        group.count += 1
-        if where and len(group.where) < EXAMPLES:
-            group.where.append(where)
-
-    @property
-    def errors(self) -> list[Group]:
-        return [g for g in self.groups.values() if g.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Group]:
-        return [g for g in self.groups.values() if g.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def as_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "purpose": self.purpose,
-            "ok": self.ok,
-            "images": self.images,
-            "annotations": self.annotations,
-            "categories": self.categories,
-            "per_category": self.per_category,
-            "errors": [g.__dict__ for g in self.errors],
-            "warnings": [g.__dict__ for g in self.warnings],
-        }
 
 
 # The exact types json.loads gives. Hot loops test ``type(v) in _NUMBERS`` (or ``type(v) is int``) first and

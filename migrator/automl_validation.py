@@ -26,12 +26,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from urllib.parse import unquote
 
+from jobs.reports import Report as BaseReport
 from migrator.automl import FORMATS, MIN_IMAGES, MIN_PER_LABEL, TASK_LABELS, TASKS
 
-EXAMPLES = 20
 SHOWN_CHARS = 120
 MAX_LINE_BYTES = 1 << 20
 INFER_FROM = 200  # lines read to tell the task when it is not given
@@ -44,59 +43,11 @@ PIXELS = re.compile(r"[1-9][0-9]{0,5}px")
 CORNERS = ("topX", "topY", "bottomX", "bottomY")
 
 
-@dataclass
-class Group:
-    code: str
-    severity: str  # error | warning
-    message: str
-    fix: str
-    count: int = 0
-    where: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Report:
-    kind: str
-    purpose: str
-    images: int = 0
-    annotations: int = 0
-    categories: int = 0
-    per_category: dict[str, int] = field(default_factory=dict)
-    groups: dict[str, Group] = field(default_factory=dict)
-
-    def add(self, code: str, severity: str, message: str, fix: str, where: str = "") -> None:
-        group = self.groups.get(code)
-        if group is None:
-            group = self.groups[code] = Group(code, severity, message, fix)
-        group.count += 1
-        if where and len(group.where) < EXAMPLES:
-            group.where.append(where)
-
-    @property
-    def errors(self) -> list[Group]:
-        return [g for g in self.groups.values() if g.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Group]:
-        return [g for g in self.groups.values() if g.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+class Report(BaseReport):
+    """The COCO report's shape; ``kind`` is the AutoML task, shown by its label."""
 
     def as_dict(self) -> dict:
-        return {
-            "kind": TASK_LABELS.get(self.kind, self.kind),
-            "task": self.kind,
-            "purpose": self.purpose,
-            "ok": self.ok,
-            "images": self.images,
-            "annotations": self.annotations,
-            "categories": self.categories,
-            "per_category": self.per_category,
-            "errors": [g.__dict__ for g in self.errors],
-            "warnings": [g.__dict__ for g in self.warnings],
-        }
+        return super().as_dict() | {"kind": TASK_LABELS.get(self.kind, self.kind), "task": self.kind}
 
 
 def _text(value: object) -> str:
