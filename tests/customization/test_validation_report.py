@@ -142,3 +142,11 @@ def test_the_view_of_a_stored_report_counts_places_and_labels_the_kind():
     (unused,) = view.warnings
     assert unused.how_many == "1 category"
     assert view.warning_count == 1
+
+
+def test_an_odd_stored_report_still_reads():
+    view = report_view(
+        {"errors": [{"code": "image_id_type", "count": "x", "where": "abc"}, 3], "images": "?"}
+    )
+    assert (view.images, view.ok, view.error_count) == (0, False, 1)
+    assert view.errors[0].where == [] and view.errors[0].how_many == ""
