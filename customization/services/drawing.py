@@ -16,6 +16,14 @@ from PIL import Image, ImageDraw, ImageFont
 from config.colors import category_rgb, text_rgb
 
 
+def _fit(image: Image.Image, side: int) -> Image.Image:
+    """An RGB copy ``side`` px on its long side (small images are enlarged)."""
+    image = image.convert("RGB")
+    scale = side / max(image.size)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
+
+
 def class_colour(name: str) -> tuple[int, int, int]:
     """The class's colour: the one palette of ``config.colors``."""
     return category_rgb(name)
@@ -109,10 +117,7 @@ def annotated_thumbnail(
     ``boxes`` are (class name, x, y, w, h) relative to the image (0..1): drawn as boxes. Without
     boxes, ``labels`` (classification) are drawn as colour tabs along the bottom edge.
     """
-    image = image.convert("RGB")
-    scale = side / max(image.size)
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    image = image.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
+    image = _fit(image, side)
     draw = ImageDraw.Draw(image)
     # Thumbnails are shown at about 200 px: labels are drawn large enough to read there.
     font = ImageFont.load_default(size=max(12, side // 20))
@@ -189,10 +194,7 @@ def error_thumbnail(
     """An analyzed image with its ground truth (solid boxes, tab above) and the predictions at or
     above ``threshold`` (dashed boxes, tab below with the confidence). A classifier's labels are
     tabs along the bottom (truth, solid edge) and the top (predictions, with confidences)."""
-    image = image.convert("RGB")
-    scale = side / max(image.size)
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    image = image.resize(size, Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC)
+    image = _fit(image, side)
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=max(12, side // 22))
     width = max(2, side // 110)
