@@ -81,6 +81,21 @@ def test_it_accepts_the_minimum_and_starts_the_training(client, sandboxed):
     )
     job = Job.objects.get(kind="train_model")
     assert response["Location"].endswith(f"/jobs/{job.pk}/")
+    _cancel_and_wait(job)
+
+
+def _cancel_and_wait(job: Job) -> None:
+    """Cancel the training and wait for a running worker to let go of it: a session's worker that
+    is still training when the test ends keeps the database from being flushed."""
+    import time
+
+    Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+    began = time.monotonic()
+    while time.monotonic() - began < 120:
+        job.refresh_from_db()
+        if job.status in Job.TERMINAL or (job.status == Job.Status.QUEUED and time.monotonic() - began > 5):
+            return  # ended, or no worker runs in this session
+        time.sleep(0.5)
 
 
 def test_it_refuses_a_detector_on_a_classification_dataset_and_says_which_kinds_fit(client, sandboxed):
