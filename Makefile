@@ -6,9 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint deps-system venv clean
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-trainer.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-trainer.txt requirements-photos.txt
 	@test -x $(BIN)/python || $(shell command -v $(PY) || echo python3) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt -r requirements-trainer.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -r requirements-photos.txt
 	@touch $(STAMP)
 
 venv: $(STAMP)

@@ -9,6 +9,9 @@ configuration of that backbone inside the same budget, then ``trainer.evaluate``
 held-out set: top-1 and macro AP on 30 held-out pictures per class (classification: one of five
 objects on a place the training set does not include), mAP@50 and mAP@30 on 60 held-out
 pictures of such places (detection, the same five objects, 1-3 per picture, 20-60 px long).
+``--tasks trees`` runs the tree crowns of deepforest's aerial photos (trainer/aerial_trees.py:
+one class, 9-108 px crowns, many per picture; "per class" is then the number of 400 px training
+tiles, and the eight held-out pictures, 308 crowns, come from three places the tiles do not show).
 ``--tasks faces`` runs skimage's LFW faces against non-faces (50 held-out of each), ``--tasks
 regions`` the tests' photo-region set (seven photos, 30 held-out crops each). One run at a time; prints a Markdown table, with the load average
 before and after each run, since a busy machine buys fewer steps in the same budget.
@@ -41,6 +44,12 @@ def run(task: str, shots: int, backbone: str, budget: float, seed: int) -> dict:
         train_set, held_out = photo_sets.classification_sets(shots, 30, seed=seed)
         classes = photo_sets.CLASSES
         task = "classifier"
+    elif task == "trees":  # deepforest's aerial photos: tree crowns on 400 px tiles, unseen places
+        from trainer import aerial_trees
+
+        train_set, held_out = aerial_trees.tree_sets(shots, seed=seed)
+        classes = aerial_trees.CLASSES
+        task = "detector"
     else:
         train_set, held_out = photo_sets.detection_sets(shots, 60, seed=seed)
         classes = photo_sets.OBJECTS
@@ -70,7 +79,11 @@ def run(task: str, shots: int, backbone: str, budget: float, seed: int) -> dict:
 
 def row(task: str, shots: int, backbone: str, out: dict) -> str:
     load = "{:.1f} / {:.1f}".format(*out["load"])
-    task = {"regions": "classifier (regions)", "faces": "classifier (faces)"}.get(task, task)
+    task = {
+        "regions": "classifier (regions)",
+        "faces": "classifier (faces)",
+        "trees": "detector (trees)",
+    }.get(task, task)
     if "error" in out:
         return f"| {task} | {shots} | {backbone} | - | - | not enough budget | - | {load} |"
     m = out["metrics"]
