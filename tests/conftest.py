@@ -9,12 +9,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
+from django.utils import timezone
 
 from jobs.models import Job
 from sandbox.keys import sandbox_key
@@ -207,6 +209,35 @@ def wait_for_job(job: Job, predicate: Callable[[Job], bool] | None = None, timeo
             return job
         time.sleep(0.1)
     raise AssertionError(f"Job {job.pk} still {job.status} after {timeout} s: {job.progress_message}")
+
+
+@pytest.fixture(autouse=True)
+def _jobs_stopped_before_the_flush(request) -> Iterator[None]:
+    """After a transactional test, cancel the jobs it left and wait for the session's worker to let
+    go of them, before pytest-django truncates every table. A test that only starts a job (and
+    asserts the redirect) otherwise leaves the worker writing rows during the TRUNCATE: on
+    PostgreSQL that deadlocks, the flush fails and the next test's setup finds the old users (CI
+    failed so twice). pytest-django's marker fixture is set up before this one, so it is torn down
+    after it."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if not transactional:
+        return
+    Job.objects.filter(status=Job.Status.QUEUED).update(status=Job.Status.CANCELLED)
+    Job.objects.filter(status=Job.Status.RUNNING).update(cancel_requested=True)
+    # Only a job whose worker still beats is waited for (a test's hand-made RUNNING row is not).
+    deadline, beat = time.monotonic() + 30, 2 * settings.JOB_HEARTBEAT_SECONDS + 2
+    while time.monotonic() < deadline:
+        live = Job.objects.filter(
+            status=Job.Status.RUNNING, heartbeat_at__gte=timezone.now() - timedelta(seconds=beat)
+        )
+        if not live.exists():
+            break
+        time.sleep(0.1)
 
 
 # --- Azurite ----------------------------------------------------------------------------------
