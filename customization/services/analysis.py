@@ -26,13 +26,14 @@ from customization.metrics import DEFAULT_THRESHOLD, image_outcome
 from customization.models import AnalyzedImage, ErrorAnalysis
 from customization.services.gallery import (
     GalleryError,
+    Index,
     Item,
     Unreadable,
     fetch,
     gallery_index,
     workspace_access,
 )
-from jobs.errors import JobError
+from jobs.errors import JobCancelled, JobError
 from jobs.models import Job
 from jobs.runner import JobContext
 from workspaces.models import Workspace
@@ -153,10 +154,41 @@ def errors_analyze(job: Job, ctx: JobContext) -> dict:
             "started_by": job.actor,
         },
     )
-    folder = analysis_folder(analysis.pk)
-    done = set(analysis.rows.values_list("image_id", flat=True))
     total = len(index.items)
     ctx.log(f"Analyzing {p['model']} on {p['dataset']}: {total} images, one prediction call each.")
+    try:
+        _analyze_all(job, ctx, client, index, analysis)
+    except JobCancelled:
+        # Nothing can reach a cancelled analysis (Retry starts a new one): drop its rows and images.
+        shutil.rmtree(analysis_folder(analysis.pk), ignore_errors=True)
+        analysis.delete()
+        raise
+    rows = analysis.rows.all()
+    analysis.failed = rows.exclude(problem="").count()
+    analysis.truth_objects = sum(
+        len(r.truth.get("boxes") or r.truth.get("labels") or []) for r in rows.only("truth")
+    )
+    analysis.complete = True
+    analysis.finished_at = timezone.now()
+    analysis.save(update_fields=["failed", "truth_objects", "complete", "finished_at"])
+    ctx.progress(total, total, f"{total} images analyzed, {analysis.failed} without an answer.")
+    return {
+        "analysis": str(analysis.pk),
+        "model": p["model"],
+        "dataset": p["dataset"],
+        "dataset_role": analysis.dataset_role,
+        "images": total,
+        "failed": analysis.failed,
+    }
+
+
+def _analyze_all(
+    job: Job, ctx: JobContext, client: VisionClient, index: Index, analysis: ErrorAnalysis
+) -> None:
+    """Every image not stored yet, in order; stops the job when the service keeps failing."""
+    p, total = job.params, len(index.items)
+    folder = analysis_folder(analysis.pk)
+    done = set(analysis.rows.values_list("image_id", flat=True))
     access, signed_at = workspace_access(job.workspace), time.monotonic()
     failing = 0  # service failures in a row (5xx after the client's retries)
     for n, item in enumerate(index.items):
@@ -182,20 +214,3 @@ def errors_analyze(job: Job, ctx: JobContext) -> dict:
             )
         row.analysis = analysis
         row.save()
-    rows = analysis.rows.all()
-    analysis.failed = rows.exclude(problem="").count()
-    analysis.truth_objects = sum(
-        len(r.truth.get("boxes") or r.truth.get("labels") or []) for r in rows.only("truth")
-    )
-    analysis.complete = True
-    analysis.finished_at = timezone.now()
-    analysis.save(update_fields=["failed", "truth_objects", "complete", "finished_at"])
-    ctx.progress(total, total, f"{total} images analyzed, {analysis.failed} without an answer.")
-    return {
-        "analysis": str(analysis.pk),
-        "model": p["model"],
-        "dataset": p["dataset"],
-        "dataset_role": analysis.dataset_role,
-        "images": total,
-        "failed": analysis.failed,
-    }
