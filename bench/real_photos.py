@@ -20,6 +20,7 @@ before and after each run, since a busy machine buys fewer steps in the same bud
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 BACKBONES = ("scratch", "efficientnet-lite0")
 
 
-def run(task: str, shots: int, backbone: str, budget: float, seed: int) -> dict:
+def run(task: str, shots: int, backbone: str, budget: float, seed: int, arch: dict | None = None) -> dict:
     from trainer import NotEnoughBudget, default_config, evaluate, photo_sets, train
 
     if task == "classifier":
@@ -61,7 +62,7 @@ def run(task: str, shots: int, backbone: str, budget: float, seed: int) -> dict:
             classes,
             budget_seconds=budget,
             seed=0,
-            config=default_config(task, backbone=backbone),
+            config=default_config(task, backbone=backbone, **({"arch": arch} if arch else {})),
         )
     except NotEnoughBudget as exc:
         return {"error": str(exc), "load": (load_before, os.getloadavg()[0])}
@@ -104,6 +105,13 @@ def main() -> None:
     parser.add_argument("--shots", type=int, nargs="+", default=[5, 10, 20])
     parser.add_argument("--tasks", nargs="+", default=["classifier", "detector"])
     parser.add_argument("--seed", type=int, default=0, help="seed of the picture sets")
+    parser.add_argument("--backbones", nargs="+", default=list(BACKBONES), choices=BACKBONES)
+    parser.add_argument(
+        "--arch",
+        type=json.loads,
+        default=None,
+        help="pretrained options over the defaults, e.g. '{\"train_from\": 11}'",
+    )
     args = parser.parse_args()
     import torch
 
@@ -118,10 +126,11 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     for task in args.tasks:
         for shots in args.shots:
-            for backbone in BACKBONES:
-                print(
-                    row(task, shots, backbone, run(task, shots, backbone, args.budget, args.seed)), flush=True
-                )
+            for backbone in args.backbones:
+                arch = args.arch if backbone != "scratch" else None
+                out = run(task, shots, backbone, args.budget, args.seed, arch)
+                label = backbone + (f" {json.dumps(arch)}" if arch else "")
+                print(row(task, shots, label, out), flush=True)
     print(f"total {time.monotonic() - began:.0f} s")
 
 

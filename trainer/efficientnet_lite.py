@@ -36,7 +36,7 @@ FEATURE_CHANNELS = {8: 40, 16: 112, 32: 320}  # channels of features() per strid
 HEAD_CHANNELS = 1280
 _BN = {"eps": 1e-3, "momentum": 0.01}
 # The last block index of each stride: its output is that stride's feature map.
-_LAST_BLOCK = {8: 4, 16: 10, 32: 15}
+LAST_BLOCK = {8: 4, 16: 10, 32: 15}
 
 
 class SameConv(nn.Conv2d):
@@ -102,14 +102,20 @@ class EfficientNetLite0(nn.Module):
 
     def features(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
         """The block outputs at strides 8, 16 and 32 (40, 112 and 320 channels)."""
-        x = self.stem(x)
+        return self.run_blocks(self.stem(x), 0, len(self._blocks))[1]
+
+    def run_blocks(
+        self, x: torch.Tensor, start: int, stop: int
+    ) -> tuple[torch.Tensor, dict[int, torch.Tensor]]:
+        """Blocks ``start`` to ``stop - 1`` from ``x`` (the output of block ``start - 1``, or the
+        stem's): the last output, and the stride maps that those blocks end."""
         out: dict[int, torch.Tensor] = {}
-        for index, block in enumerate(self._blocks):
-            x = block(x)
-            for stride, last in _LAST_BLOCK.items():
+        for index in range(start, stop):
+            x = self._blocks[index](x)
+            for stride, last in LAST_BLOCK.items():
                 if index == last:
                     out[stride] = x
-        return out
+        return x, out
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """The pooled 1280-channel head features (the ImageNet classifier's input)."""

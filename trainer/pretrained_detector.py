@@ -37,6 +37,8 @@ from trainer.feature_cache import CacheContext
 from trainer.imaging import to_uint8
 
 STRIDE = 8
+BLOCKS = sum(stage[0] for stage in efficientnet_lite.STAGES)  # 16 MBConv blocks
+BACKBONE_LR_SCALE = 0.1
 DEFAULT_ARCH = {
     "backbone": efficientnet_lite.NAME,
     "size": 320,
@@ -44,6 +46,7 @@ DEFAULT_ARCH = {
     "views": 24,
     "cache_share": 0.4,
     "dropout": 0.7,
+    "train_from": 16,
 }
 _PRIOR_BIAS = -2.19
 
@@ -63,14 +66,19 @@ class PretrainedCenterNet(nn.Module):
         views: int = 6,
         cache_share: float = 0.4,
         dropout: float = 0.0,
+        train_from: int = BLOCKS,
     ) -> None:
         super().__init__()
+        if not efficientnet_lite.LAST_BLOCK[8] < train_from <= BLOCKS:
+            raise ValueError(f"train_from must be {efficientnet_lite.LAST_BLOCK[8] + 1}-{BLOCKS}")
         self.drop = nn.Dropout2d(dropout)
         self.num_classes, self.size, self.views, self.cache_share = num_classes, size, views, cache_share
+        self.train_from = train_from
         self.backbone = efficientnet_lite.EfficientNetLite0()
         for unused in ("_fc", "_conv_head", "_bn1"):  # only the stride 8-32 maps are used
             delattr(self.backbone, unused)
         self.backbone.requires_grad_(False)
+        self.backbone._blocks[train_from:].requires_grad_(True)
         channels = efficientnet_lite.FEATURE_CHANNELS
         self.lateral = nn.ModuleDict({str(s): nn.Conv2d(c, neck, 1) for s, c in channels.items()})
         self.smooth16 = _conv(neck, neck)
@@ -86,9 +94,24 @@ class PretrainedCenterNet(nn.Module):
         self.backbone.eval()
         return self
 
-    def features(self, x: torch.Tensor) -> dict[int, torch.Tensor]:
+    def param_groups(self, lr: float) -> list[dict]:
+        """The neck and head at the full rate, the tuned backbone blocks (if any) at a tenth."""
+        tuned = [p for p in self.backbone.parameters() if p.requires_grad]
+        head = [p for n, p in self.named_parameters() if not n.startswith("backbone.")]
+        groups = [{"params": head, "lr_scale": 1.0}]
+        return groups + ([{"params": tuned, "lr_scale": BACKBONE_LR_SCALE}] if tuned else [])
+
+    def frozen_part(self, x: torch.Tensor) -> dict:
         with torch.no_grad():
-            return self.backbone.features(x)
+            return frozen_outputs(self.backbone, x, self.train_from)
+
+    def maps(self, cached: dict) -> dict[int, torch.Tensor]:
+        """The stride 8, 16 and 32 maps from the frozen part's outputs (running the tuned blocks)."""
+        if self.train_from == BLOCKS:
+            return cached
+        start = cached.get("x", cached.get(_stride_ending(self.train_from - 1)))
+        _, tuned = self.backbone.run_blocks(start, self.train_from, BLOCKS)
+        return {**{k: v for k, v in cached.items() if k != "x"}, **tuned}
 
     def head(self, features: dict[int, torch.Tensor]) -> torch.Tensor:
         """``[B, C + 4, H/8, W/8]`` from the backbone maps: class logits, log(w), log(h), offsets."""
@@ -99,9 +122,22 @@ class PretrainedCenterNet(nn.Module):
         p = self.lateral["8"](f[8]) + nn.functional.interpolate(p, scale_factor=2.0, mode="nearest")
         return self.out(self.trunk(self.smooth8(p)))
 
-    def forward(self, x: torch.Tensor | dict[int, torch.Tensor]) -> torch.Tensor:
-        """Pictures (normalised), or the cached backbone maps during training."""
-        return self.head(x if isinstance(x, dict) else self.features(x))
+    def forward(self, x: torch.Tensor | dict) -> torch.Tensor:
+        """Pictures (normalised), or the frozen part's cached outputs during training."""
+        return self.head(self.maps(x if isinstance(x, dict) else self.frozen_part(x)))
+
+
+def _stride_ending(block: int) -> int | None:
+    return next((s for s, last in efficientnet_lite.LAST_BLOCK.items() if last == block), None)
+
+
+def frozen_outputs(backbone: efficientnet_lite.EfficientNetLite0, x: torch.Tensor, train_from: int) -> dict:
+    """What the blocks before ``train_from`` give: the stride maps they end, and as ``"x"`` the
+    last one's output when the tuned blocks start from it and it is not already a stride map."""
+    last, maps = backbone.run_blocks(backbone.stem(x), 0, train_from)
+    if train_from < BLOCKS and _stride_ending(train_from - 1) is None:
+        maps["x"] = last
+    return maps
 
 
 def build(num_classes: int, arch: dict, *, weights: bool = True) -> nn.Module:
@@ -146,6 +182,7 @@ def prepare(
         num_classes,
     )
     backbone = efficientnet_lite.pretrained().to(context.device)
+    train_from = int(arch.get("train_from", DEFAULT_ARCH["train_from"]))
 
     def view(index: torch.Tensor, round_: int) -> tuple[torch.Tensor, list[np.ndarray]]:
         if round_ == 0:
@@ -163,7 +200,9 @@ def prepare(
 
     views = int(arch.get("views", DEFAULT_ARCH["views"]))
     share = float(arch.get("cache_share", DEFAULT_ARCH["cache_share"]))
-    cache = feature_cache.build(count, views, share, context, view, backbone.features)
+    cache = feature_cache.build(
+        count, views, share, context, view, lambda x: frozen_outputs(backbone, x, train_from)
+    )
     return Cached(cache, num_classes, size // STRIDE)
 
 

@@ -143,3 +143,31 @@ def test_a_pretrained_run_keeps_the_budget_rules() -> None:
 
     with pytest.raises(TrainingCancelled):
         train("detector", samples, photo_sets.OBJECTS, budget_seconds=60, should_stop=stop_while_caching)
+
+
+def test_a_detector_tuning_the_last_blocks_changes_only_those(tmp_path) -> None:
+    samples, held_out = photo_sets.detection_sets(2, 2, seed=7)
+    config = default_config("detector", min_steps=1, max_steps=6, arch={"train_from": 11})
+    result = train("detector", samples, photo_sets.OBJECTS, budget_seconds=60, config=config)
+    assert result.steps == 6 and result.model.arch["train_from"] == 11
+    net, start = result.model.network, efficientnet_lite.pretrained().state_dict()
+    changed = {
+        int(name.split(".")[1])
+        for name, value in net.backbone.state_dict().items()
+        if name.startswith("_blocks.") and not torch.equal(value, start[name])
+    }
+    assert changed == set(range(11, 16))  # blocks 0-10 stay ImageNet's; 11-15 were tuned
+    groups = net.param_groups(1.0)
+    assert [g["lr_scale"] for g in groups] == [1.0, 0.1]
+    assert sum(p.numel() for p in groups[1]["params"]) == sum(
+        p.numel() for p in net.backbone._blocks[11:].parameters()
+    )
+    # Training ran the tuned blocks on cached outputs; a picture runs them after the frozen ones.
+    x = efficientnet_lite.normalise(torch.randint(0, 255, (1, 3, 320, 320), dtype=torch.uint8))
+    net.eval()
+    with torch.no_grad():
+        assert torch.allclose(net(x), net(net.frozen_part(x)))
+    result.model.save(tmp_path / "tuned")
+    loaded = TrainedModel.load(tmp_path / "tuned")
+    images = [s.load() for s in held_out[:2]]
+    assert loaded.predict_batch(images) == result.model.predict_batch(images)
