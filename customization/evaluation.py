@@ -17,6 +17,7 @@ from django.core.paginator import Page, Paginator
 
 from config.colors import category_hex, text_hex
 from customization import metrics
+from customization.analysis_summary import analysis_summary
 from customization.models import AnalyzedImage, DatasetRecord, ErrorAnalysis
 from customization.svg import confusion_svg, pr_curve_svg
 from jobs.labels import duration_text
@@ -163,7 +164,8 @@ def threshold_from(value: object, default: float = metrics.DEFAULT_THRESHOLD) ->
         return default, f"“{str(value)[:20]}” is not a threshold: showing {default:.0%}."
     if number > 1:
         number /= 100  # 40 means 40 %
-    return min(max(number, 0.0), 1.0), ""
+    # To a whole percent, as the slider moves (the page keeps the counts at each percent).
+    return round(min(max(number, 0.0), 1.0) * 100) / 100, ""
 
 
 def _percent(value: float | None) -> str:
@@ -225,31 +227,26 @@ class Figures:
 
 
 def analysis_figures(analysis: ErrorAnalysis, threshold: float) -> Figures:
-    """Precision and recall per tag and overall at ``threshold``, the curves, the confusion matrix
-    (classifiers) and the data the slider recomputes them from."""
-    images = list(analysis.rows.filter(problem="").values_list("truth", "predictions"))
-    outcomes = [metrics.image_outcome(analysis.kind, t, p) for t, p in images]
-    data = metrics.tag_data(outcomes, analysis.categories)
-    data = {tag: d for tag, d in data.items() if d.truth or d.scores}
+    """Precision and recall per tag and overall at ``threshold`` (to a whole percent), the curves,
+    the confusion matrix (classifiers) and the data the slider recomputes them from, all from the
+    analysis's summary (customization/analysis_summary.py)."""
+    summary = analysis_summary(analysis)
+    level = round(threshold * 100)
     rows = []
-    for index, (tag, d) in enumerate(data.items()):
-        row = TagRow(index, tag, d.truth, metrics.pr_at(d, threshold), metrics.average_precision(d))
-        row.curve = pr_curve_svg(tag, index, metrics.pr_curve(d))
+    for index, tag in enumerate(summary["tags"]):
+        tp = tag["tp"][level]
+        pr = metrics.PR(tp, tag["fp"][level], tag["truth"] - tp)
+        row = TagRow(index, tag["tag"], tag["truth"], pr, tag["ap"])
+        row.curve = pr_curve_svg(tag["tag"], index, tag["curve"])
         rows.append(row)
+    overall = metrics.PR(*(sum(getattr(r.pr, k) for r in rows) for k in ("tp", "fp", "fn")))
     slider = {
-        "threshold": threshold,
-        "tags": [
-            {"tag": tag, "truth": d.truth, "scores": [[c, int(hit)] for c, hit in d.scores]}
-            for tag, d in data.items()
-        ],
+        "threshold": level / 100,
+        "tags": [{k: tag[k] for k in ("tag", "truth", "tp", "fp")} for tag in summary["tags"]],
     }
-    figures = Figures(
-        analysis, threshold, rows, metrics.overall_at(data, threshold), slider, answered=len(images)
-    )
-    if analysis.kind == "imageClassification":
-        names, matrix = metrics.confusion(images, [r.tag for r in rows])
-        if names:
-            figures.confusion = confusion_svg(names, matrix)
+    figures = Figures(analysis, level / 100, rows, overall, slider, answered=summary["answered"])
+    if summary["confusion"]:
+        figures.confusion = confusion_svg(summary["confusion"]["names"], summary["confusion"]["matrix"])
     return figures
 
 
@@ -296,10 +293,7 @@ def error_page(*, analysis: ErrorAnalysis, tag: str, page: object, threshold: fl
     """The worst images first (error score, then image id), filtered to a tag when it is one of the
     analysis's; 24 a page, a page out of range shows the last one."""
     rows = analysis.rows.order_by("-error_score", "image_id")
-    tags = sorted(
-        {t for r in analysis.rows.values_list("tags", flat=True) for t in r.split("|") if t}
-        | set(analysis.categories)
-    )
+    tags = analysis_summary(analysis)["gallery_tags"]
     note = ""
     if tag and tag not in tags:
         note = f"This analysis has no tag named “{tag[:60]}”: showing every image."

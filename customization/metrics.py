@@ -33,6 +33,9 @@ from dataclasses import dataclass, field
 
 IOU_MATCH = 0.5
 DEFAULT_THRESHOLD = 0.5
+LEVELS = 101  # the slider's thresholds: 0 %, 1 %, … 100 %
+CURVE_STEPS = 400  # a drawn curve keeps a few points per 0.25 % of recall (half a unit of its plot)
+SUMMARY_VERSION = 1
 
 Box = tuple[float, float, float, float]  # x, y, w, h, relative to the image
 
@@ -191,12 +194,51 @@ def average_precision(d: TagData) -> float | None:
     if not d.truth:
         return None
     points = pr_curve(d)
+    best_from, best = [0.0] * len(points), 0.0  # the best precision at this point or after it
+    for n in range(len(points) - 1, -1, -1):
+        best = best_from[n] = max(best, points[n][2])
     area, previous_recall = 0.0, 0.0
-    for n, (_, recall, _) in enumerate(points):
-        best = max(p for _, _, p in points[n:])
+    for (_, recall, _), best in zip(points, best_from, strict=True):
         area += (recall - previous_recall) * best
         previous_recall = recall
     return area
+
+
+def counts_by_percent(d: TagData) -> tuple[list[int], list[int]]:
+    """The slider's counts: ``tp[k]`` and ``fp[k]`` are the right and wrong predictions with
+    confidence ≥ k / 100, for k = 0 … 100 (the same comparison as pr_at)."""
+    tp, fp = [0] * LEVELS, [0] * LEVELS
+    n = right = wrong = 0
+    for k in range(LEVELS - 1, -1, -1):
+        while n < len(d.scores) and d.scores[n][0] >= k / 100:
+            right, wrong = right + d.scores[n][1], wrong + (not d.scores[n][1])
+            n += 1
+        tp[k], fp[k] = right, wrong
+    return tp, fp
+
+
+def curve_outline(points: Sequence[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """At most 4 × CURVE_STEPS of a PR curve's points, drawn the same: per step of recall of
+    1 / CURVE_STEPS, the first and last point and those of lowest and highest precision."""
+    if len(points) <= 4 * CURVE_STEPS:
+        return list(points)
+    kept: list[tuple[float, float, float]] = []
+    bucket: list[tuple[float, float, float]] = []
+
+    def flush() -> None:
+        low = min(bucket, key=lambda p: p[2])
+        high = max(bucket, key=lambda p: p[2])
+        chosen = {id(p) for p in (bucket[0], low, high, bucket[-1])}
+        kept.extend(p for p in bucket if id(p) in chosen)
+
+    for point in points:
+        if bucket and int(point[1] * CURVE_STEPS) != int(bucket[0][1] * CURVE_STEPS):
+            flush()
+            bucket = []
+        bucket.append(point)
+    if bucket:
+        flush()
+    return kept
 
 
 def confusion(
@@ -206,17 +248,60 @@ def confusion(
 
     Images without a label or without a prediction are left out; tags seen only in predictions
     get a row and column too."""
+    pairs = Counter(p for truth, predictions in outcomes if (p := _top_pair(truth, predictions)))
+    return _matrix(pairs, tags)
+
+
+def _top_pair(truth: dict, predictions: Sequence[Sequence]) -> tuple[str, str] | None:
+    """(the first true label, the top prediction), or None when either is missing."""
+    labels = truth.get("labels") or []
+    if not labels or not predictions:
+        return None
+    return str(labels[0]), str(predictions[_order(predictions)[0]][0])
+
+
+def _matrix(pairs: Counter, tags: Sequence[str]) -> tuple[list[str], list[list[int]]]:
     names = list(tags)
-    pairs: list[tuple[str, str]] = []
-    for truth, predictions in outcomes:
-        labels = truth.get("labels") or []
-        if not labels or not predictions:
-            continue
-        top = str(predictions[_order(predictions)[0]][0])
-        pairs.append((str(labels[0]), top))
-        names.extend(t for t in (str(labels[0]), top) if t not in names)
+    for pair in pairs:  # first seen first
+        names.extend(t for t in pair if t not in names)
     position = {name: n for n, name in enumerate(names)}
     matrix = [[0] * len(names) for _ in names]
-    for true, predicted in pairs:
-        matrix[position[true]][position[predicted]] += 1
+    for (true, predicted), count in pairs.items():
+        matrix[position[true]][position[predicted]] += count
     return names, matrix
+
+
+# --- What the model page keeps of an analysis -----------------------------------------------------
+
+
+def summarize(kind: str, images: Iterable[tuple[dict, Sequence[Sequence]]], tags: Sequence[str]) -> dict:
+    """Everything the model page shows of an analysis, in one pass over its answered images
+    (``(truth, predictions)``, streamed): per tag the truth count, AP, the drawn curve and the
+    slider's counts at every percent; a classifier's confusion matrix. A few kilobytes at any
+    number of images, so the page never reads the images again (customization/analysis_summary.py)."""
+    data = {tag: TagData(tag) for tag in tags}
+    pairs: Counter = Counter()
+    answered = 0
+    for truth, predictions in images:
+        answered += 1
+        outcome = image_outcome(kind, truth, predictions)
+        for tag, n in outcome.truth.items():
+            data.setdefault(tag, TagData(tag)).truth += n
+        for s in outcome.scored:
+            data.setdefault(s.tag, TagData(s.tag)).scores.append((s.confidence, s.tp))
+        if kind != "imageObjectDetection" and (pair := _top_pair(truth, predictions)):
+            pairs[pair] += 1
+    rows = []
+    for d in data.values():
+        if not (d.truth or d.scores):
+            continue
+        d.scores.sort(key=lambda p: -p[0])
+        tp, fp = counts_by_percent(d)
+        ap = average_precision(d)
+        curve = [[round(v, 6) for v in p] for p in curve_outline(pr_curve(d))]
+        rows.append({"tag": d.tag, "truth": d.truth, "ap": ap, "curve": curve, "tp": tp, "fp": fp})
+    summary = {"version": SUMMARY_VERSION, "answered": answered, "tags": rows, "confusion": None}
+    if kind != "imageObjectDetection":
+        names, matrix = _matrix(pairs, [r["tag"] for r in rows])
+        summary["confusion"] = {"names": names, "matrix": matrix} if names else None
+    return summary

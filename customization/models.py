@@ -88,6 +88,7 @@ class ErrorAnalysis(models.Model):
     truth_objects = models.PositiveIntegerField(default=0)  # ground-truth labels or boxes
     failed = models.PositiveIntegerField(default=0)  # images the service gave no answer for
     complete = models.BooleanField(default=False)
+    summary = models.JSONField(default=dict, blank=True)  # the page's figures (analysis_summary.py)
     job = models.ForeignKey("jobs.Job", null=True, on_delete=models.SET_NULL, related_name="+")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image
 
+from customization.analysis_summary import analysis_summary
 from customization.client import VisionClient, VisionError
 from customization.metrics import DEFAULT_THRESHOLD, image_outcome
 from customization.models import AnalyzedImage, ErrorAnalysis
@@ -171,6 +172,7 @@ def errors_analyze(job: Job, ctx: JobContext) -> dict:
     analysis.complete = True
     analysis.finished_at = timezone.now()
     analysis.save(update_fields=["failed", "truth_objects", "complete", "finished_at"])
+    analysis_summary(analysis)  # the page's figures, computed once
     ctx.progress(total, total, f"{total} images analyzed, {analysis.failed} without an answer.")
     return {
         "analysis": str(analysis.pk),

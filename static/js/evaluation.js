@@ -1,24 +1,17 @@
 // The model page's probability-threshold slider (customization/model_detail.html): precision and
 // recall per tag and overall, and the dot on each precision-recall curve, recomputed in the browser
 // from the data the server embeds (<script type="application/json" id="eval-data">, json_script),
-// without a page load. The server did the matching once (customization/metrics.py): each
-// prediction carries its confidence and whether it was right, so at a threshold t the counts are
-// those of the predictions with confidence >= t. The server writes the page's first figures with the
-// same rule and the same rounding, so both agree to the character.
+// without a page load. The server did the matching once (customization/metrics.py) and counted, for
+// every whole percent k, the right (tp[k]) and wrong (fp[k]) predictions with confidence >= k/100:
+// a few hundred numbers per tag at any number of images. The server writes the page's first
+// figures from the same counts with the same rounding, so both agree to the character.
 (() => {
   const percent = (value) => (value === null ? "—" : `${(value * 100).toFixed(1)}%`);
   const ratio = (a, b) => (b ? a / b : null);
 
-  function counts(tag, t) {
-    let tp = 0;
-    let fp = 0;
-    for (const [confidence, hit] of tag.scores) {
-      if (confidence >= t) {
-        if (hit) tp += 1;
-        else fp += 1;
-      }
-    }
-    return { tp, fp, fn: tag.truth - tp };
+  function counts(tag, percent) {
+    const tp = tag.tp[percent];
+    return { tp, fp: tag.fp[percent], fn: tag.truth - tp };
   }
 
   function fill(row, c) {
@@ -53,10 +46,11 @@
     const source = document.getElementById("eval-data");
     if (!source) return;
     const data = JSON.parse(source.textContent);
-    const t = Number(slider.value) / 100;
+    const level = Math.min(100, Math.max(0, Math.round(Number(slider.value))));
+    const t = level / 100;
     const total = { tp: 0, fp: 0, fn: 0 };
     data.tags.forEach((tag, index) => {
-      const c = counts(tag, t);
+      const c = counts(tag, level);
       total.tp += c.tp;
       total.fp += c.fp;
       total.fn += c.fn;

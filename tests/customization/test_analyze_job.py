@@ -78,6 +78,7 @@ def test_an_analysis_runs_the_model_over_every_image_and_fills_the_page(
     analysis = ErrorAnalysis.objects.get(job=job)
     assert (analysis.workspace, analysis.model_name, analysis.complete) == (sandboxed.workspace, "m1", True)
     assert analysis.images == images and not analysis.held_out
+    assert analysis.summary["answered"] == images - analysis.failed  # the page's figures, kept by the job
     rows = list(AnalyzedImage.objects.filter(analysis=analysis))
     assert len(rows) == images and all(not r.problem for r in rows)
     assert analysis.truth_objects == sum(len(r.truth["boxes"]) for r in rows) > 0

@@ -4,6 +4,8 @@ against the same figures: tests/e2e/test_evaluation_page.py)."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from customization import metrics
@@ -126,3 +128,64 @@ def test_the_confusion_matrix_counts_the_top_prediction_per_true_label():
     names, matrix = metrics.confusion(CLASSIFICATION, ["cat", "dog", "bird"])
     assert names == ["cat", "dog", "bird"]
     assert matrix == [[1, 1, 0], [1, 0, 0], [0, 0, 1]]
+
+
+@pytest.mark.parametrize(
+    ("kind", "images", "tags", "hand"),
+    [
+        (DET, DETECTION, ["A", "B"], DETECTION_HAND),
+        (CLS, CLASSIFICATION, ["cat", "dog", "bird"], CLASSIFICATION_HAND),
+    ],
+)
+def test_the_summary_keeps_the_hand_counts_at_every_percent(kind, images, tags, hand):
+    summary = metrics.summarize(kind, iter(images), tags)  # streamed: a generator is enough
+    assert summary["answered"] == len(images)
+    rows = {r["tag"]: r for r in summary["tags"]}
+    for threshold, (per_tag, _) in hand.items():
+        level = round(threshold * 100)
+        for tag, (tp, fp, fn) in per_tag.items():
+            assert (rows[tag]["tp"][level], rows[tag]["fp"][level]) == (tp, fp), (tag, threshold)
+            assert rows[tag]["truth"] - rows[tag]["tp"][level] == fn
+    data = _data(kind, images, tags)
+    for tag, row in rows.items():
+        assert row["ap"] == pytest.approx(metrics.average_precision(data[tag]))
+        assert [tuple(p) for p in row["curve"]] == [pytest.approx(p) for p in metrics.pr_curve(data[tag])]
+    if kind == CLS:
+        assert summary["confusion"] == {"names": tags, "matrix": metrics.confusion(images, tags)[1]}
+    else:
+        assert summary["confusion"] is None
+
+
+def _quadratic_ap(d):
+    """The definition, as written before: the best precision at or after each point (O(P²))."""
+    points = metrics.pr_curve(d)
+    area, previous = 0.0, 0.0
+    for n, (_, recall, _) in enumerate(points):
+        area += (recall - previous) * max(p for _, _, p in points[n:])
+        previous = recall
+    return area
+
+
+def test_the_average_precision_of_a_long_curve_is_the_definition():
+    rng = random.Random(3)
+    scores = sorted(((round(rng.random(), 3), rng.random() < 0.4) for _ in range(3000)), key=lambda s: -s[0])
+    d = metrics.TagData("t", truth=1500, scores=scores)
+    assert metrics.average_precision(d) == pytest.approx(_quadratic_ap(d))
+
+
+def test_a_curve_of_a_hundred_thousand_points_is_drawn_from_a_few_thousand():
+    rng = random.Random(4)
+    scores = sorted(((rng.random(), rng.random() < 0.5) for _ in range(100_000)), key=lambda s: -s[0])
+    points = metrics.pr_curve(metrics.TagData("t", truth=60_000, scores=scores))
+    kept = metrics.curve_outline(points)
+    assert len(kept) <= 4 * (metrics.CURVE_STEPS + 1) < len(points)
+    assert kept[0] == points[0] and kept[-1] == points[-1]
+    position = {id(p): n for n, p in enumerate(points)}
+    assert all(id(p) in position for p in kept)  # no point made up
+    assert [position[id(p)] for p in kept] == sorted(position[id(p)] for p in kept)  # in order
+    # Within each step of recall the lowest and highest precision survive.
+    step = [p[2] for p in points if int(p[1] * metrics.CURVE_STEPS) == 120]
+    kept_step = {p[2] for p in kept if int(p[1] * metrics.CURVE_STEPS) == 120}
+    assert len(step) > 4 and {min(step), max(step)} <= kept_step
+    short = points[:500]
+    assert metrics.curve_outline(short) == short

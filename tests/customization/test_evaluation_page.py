@@ -139,8 +139,11 @@ def test_the_service_figures_have_readable_labels_and_the_training_details(clien
 
 def test_the_first_figures_are_the_hand_computation_at_fifty_percent(client, sandboxed):
     model_create()
-    analysis_create(sandboxed.workspace)
+    analysis = analysis_create(sandboxed.workspace)
+    assert analysis.summary == {}  # as an analysis finished before there were summaries
     html = _page(client, sandboxed).content.decode()
+    analysis.refresh_from_db()
+    assert analysis.summary["answered"] == 3  # computed at the first view, and kept
     rows = _figures(html)
     # By hand (test_evaluation_metrics): A 1 TP 1 FP 1 FN; B 0 TP 1 FP 2 FN; all 1/2/3.
     assert rows["0"] == {"precision": "50.0%", "recall": "50.0%", "tp": "1", "fp": "1", "fn": "1"}
@@ -150,8 +153,14 @@ def test_the_first_figures_are_the_hand_computation_at_fifty_percent(client, san
     data = json.loads(
         re.search(r'<script id="eval-data" type="application/json">(.*?)</script>', html, re.S).group(1)
     )
-    assert data["tags"][0] == {"tag": "A", "truth": 2, "scores": [[0.9, 1], [0.8, 0], [0.3, 0]]}
-    assert data["tags"][1] == {"tag": "B", "truth": 2, "scores": [[0.7, 0], [0.4, 1]]}
+    # The slider's counts at every whole percent: A's predictions are .9 right, .8 and .3 wrong.
+    a, b = data["tags"]
+    assert (a["tag"], a["truth"], b["tag"], b["truth"]) == ("A", 2, "B", 2)
+    assert len(a["tp"]) == len(a["fp"]) == 101
+    assert a["tp"] == [1] * 91 + [0] * 10
+    assert a["fp"] == [2] * 31 + [1] * 50 + [0] * 20
+    assert b["tp"] == [1] * 41 + [0] * 60 and b["fp"] == [1] * 71 + [0] * 30  # .7 wrong, .4 right
+    assert set(a) == {"tag", "truth", "tp", "fp"}  # no per-prediction list: the same size at any count
     assert html.count('<svg class="pr-curve"') == 2
     assert 'id="not-held-out"' not in html
 
