@@ -22,7 +22,8 @@ budgets:
   instead, LOCAL_MINIMUM_HOURS: 0.01 h (36 s), about twice what the demo datasets need on two quiet
   cores (16 s for a classifier, about 20 s for a detector). A busy machine or a dataset of
   thousands of images can need more; the run then stops within seconds with ``notEnoughBudget``,
-  saying how much, and its Retry offers twice the budget. Azure's FAQ figures do not apply there.
+  saying how much, and its Retry offers twice the budget, or that figure when it is more. Azure's
+  FAQ figures do not apply there.
 
 Which service it is, is read from the Vision endpoint: Azure's hosts end in ``.azure.com``,
 ``.azure.cn``, ``.azure.us`` or ``.microsoft.com``; anything else is treated as the local service.

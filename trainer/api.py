@@ -422,6 +422,15 @@ def _plan(
     """Steps that fit the budget at the measured step time; raise if fewer than the minimum."""
     fits = step + int(max(budget - elapsed, 0.0) * PLAN_MARGIN / max(step_seconds, 1e-6))
     planned = min(planned, fits)
+    if planned < config.min_steps and not step_seconds:  # the budget went before a step was timed
+        raise NotEnoughBudget(
+            f"A {kind} needs at least {config.min_steps} training steps, but the {budget:g} s budget went on "
+            f"loading the images and preparing them ({elapsed:.1f} s) before the first step was timed. "
+            f"Allow at least {math.ceil(elapsed * 2 / 10) * 10} s, or train on fewer images.",
+            min_steps=config.min_steps,
+            planned_steps=planned,
+            step_seconds=step_seconds,
+        )
     if planned < config.min_steps:
         raise NotEnoughBudget(
             f"A {kind} needs at least {config.min_steps} training steps; a {budget:g} s budget fits about "

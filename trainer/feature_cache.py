@@ -7,6 +7,7 @@ features buys many more steps in the same budget than running the whole network 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,8 +15,13 @@ from typing import Any
 
 import torch
 
+from trainer.errors import NotEnoughBudget
+
 CACHE_BYTES = 1 << 30  # at most this much cached feature memory (float16)
 CHUNK = 8  # pictures per forward pass
+# The plain view of every picture is always cached; when it would end past this share of the
+# budget, the run stops early and says what budget would do (the steps need the rest).
+PLAIN_VIEW_SHARE = 0.8
 
 
 @dataclass
@@ -73,6 +79,8 @@ def build(
             for key, value in maps.items():
                 chunks.setdefault(key, []).append(value.half().cpu())
             extras.extend(found)
+            if done == 0:
+                _check_plain_view(context, round_began, min(start + CHUNK, count), count)
         done += 1
         round_seconds = time.monotonic() - round_began
         row_bytes = row_bytes or sum(c[0][0].numel() * 2 for c in chunks.values())
@@ -80,3 +88,21 @@ def build(
         if not (fits_time and (done + 1) * count * row_bytes <= CACHE_BYTES):
             break
     return Cached({k: torch.cat(c) for k, c in chunks.items()}, extras, count, done)
+
+
+def _check_plain_view(context: CacheContext, began: float, cached: int, count: int) -> None:
+    """NotEnoughBudget as soon as the plain view's pace says it would end past PLAIN_VIEW_SHARE of
+    the budget (after two chunks, so the first one's warm-up does not decide)."""
+    if cached < 2 * CHUNK or cached >= count:
+        return
+    ends = context.elapsed() + (time.monotonic() - began) / cached * (count - cached)
+    if ends > PLAIN_VIEW_SHARE * context.budget:
+        enough = math.ceil(ends / 0.6 / 10) * 10  # room for a few augmented views and the steps
+        raise NotEnoughBudget(
+            f"Computing the pretrained backbone's features of {count} pictures takes about {ends:.0f} s "
+            f"on this machine, more than a {context.budget:g} s budget leaves for them: allow at least "
+            f"{enough} s, or train on fewer pictures.",
+            min_steps=0,
+            planned_steps=0,
+            step_seconds=0.0,
+        )

@@ -9,7 +9,8 @@ fail again, the job page offers no Retry and says what to change instead, with a
   is read again. No Retry after a validation failure or a file that is not JSON (fix the file, then
   register it again), or when the service already holds the name.
 - **Train model**: the same name and settings, once the failed or cancelled model is deleted at
-  the service (see ``train_retry`` for why). After ``notEnoughBudget``, twice the budget. No Retry
+  the service (see ``train_retry`` for why). After ``notEnoughBudget``, twice the budget (or what
+  the service's message asked for, when more). No Retry
   when the dataset cannot be trained on (``datasetCorrupt``: the wrong kind, a broken file) or when
   the name was taken before the job started.
 - **Evaluate model**: the same model and dataset under a new name (``eval-1`` → ``eval-1-2``). No
@@ -22,6 +23,7 @@ The ``*_retry`` functions run when the user presses Retry, and may call the serv
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -107,8 +109,13 @@ def register_retry_offer(job: Job) -> RetryOffer:
 # --- Train model ------------------------------------------------------------------------------------
 
 
+# How the local service says what budget would do ("Allow at least 40 s"); Azure says no figure.
+_SERVICE_SAYS = re.compile(r"\ballow at least (\d+(?:\.\d+)?) s\b", re.IGNORECASE)
+
+
 def _larger_budget(job: Job) -> float:
-    """After notEnoughBudget: twice the budget, and never less than the form's minimum."""
+    """After notEnoughBudget: twice the budget, never less than the form's minimum nor than what the
+    service's message said would do."""
     p = job.params
     record = DatasetRecord.objects.filter(workspace=job.workspace, name=p.get("dataset", "")).first()
     images = record.images if record else 0
@@ -118,7 +125,9 @@ def _larger_budget(job: Job) -> float:
         images=images,
         boxes=boxes_per_image(record.per_category if record else None, images),
     )
-    return min(MAX_HOURS, round_up(max(2 * float(p["budget_hours"]), minimum)))
+    said = _SERVICE_SAYS.search(job.error_message or "")
+    asked = float(said.group(1)) / 3600 if said else 0.0
+    return min(MAX_HOURS, round_up(max(2 * float(p["budget_hours"]), minimum, asked)))
 
 
 def _train_again_url(job: Job, **changes: object) -> str:

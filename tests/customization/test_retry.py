@@ -353,3 +353,23 @@ def test_a_failed_trainings_page_offers_what_can_work(client, sandboxed, code, o
         assert 'id="job-retry"' not in page
         train = reverse("customization:model_train", kwargs={"ws_id": sandboxed.workspace.pk})
         assert 'id="job-retry-instead"' in page and f'href="{train}?' in page
+
+
+def test_after_not_enough_budget_the_retry_takes_what_the_service_said_would_do(client, sandboxed):
+    """The local service says how much budget a large dataset needs ("allow at least 300 s"): more
+    than twice the budget here, so the retry asks for that."""
+    job = Job.objects.create(
+        workspace=sandboxed.workspace,
+        actor=sandboxed.bob,
+        kind="train_model",
+        target="m",
+        params=_train_params("m", "shapes-ds"),
+        status=Job.Status.FAILED,
+        error_code="notEnoughBudget",
+        error_message=(
+            "Computing the pretrained backbone's features of 4000 pictures takes about 180 s on this "
+            "machine, more than a 36 s budget leaves for them: allow at least 300 s, or train on fewer pictures."
+        ),
+    )
+    page = _page(client, job)
+    assert ">Retry with 0.084 h (5 min 2 s)</button>" in page  # 300 s, up to the next thousandth

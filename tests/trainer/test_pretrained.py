@@ -4,6 +4,8 @@ detector learn tiny real-photo sets, models round-trip, and a missing wheel fall
 from __future__ import annotations
 
 import json
+import re
+import time
 
 import numpy as np
 import pytest
@@ -171,3 +173,14 @@ def test_a_detector_tuning_the_last_blocks_changes_only_those(tmp_path) -> None:
     loaded = TrainedModel.load(tmp_path / "tuned")
     images = [s.load() for s in held_out[:2]]
     assert loaded.predict_batch(images) == result.model.predict_batch(images)
+
+
+def test_a_budget_too_small_for_the_feature_cache_stops_early_and_says_what_would_do() -> None:
+    samples = shapes.detection_samples(200, seed=1)
+    began = time.monotonic()
+    with pytest.raises(NotEnoughBudget, match=r"features of 200 pictures takes about \d+ s") as caught:
+        train("detector", samples, list(shapes.SHAPE_NAMES), budget_seconds=1.0)
+    # It stopped after two chunks of eight, not after caching all 200 (several times the budget).
+    assert time.monotonic() - began < 1.0 + BUDGET_SLACK
+    enough = int(re.search(r"allow at least (\d+) s", str(caught.value)).group(1))
+    assert enough > 1.0
