@@ -235,9 +235,12 @@ def _prepare_data(
     """The images loaded and resized once (cancel and progress checked per image); the pretrained
     detector also caches its frozen backbone's features."""
 
+    began = time.monotonic()
+
     def load(index: int) -> Image.Image:
         check_stop(0)
         report(index, len(samples), f"Loading images ({index}/{len(samples)})")
+        feature_cache.check_pace(context, began, index, len(samples), "Loading")
         try:
             return samples[index].load()
         except Exception as exc:

@@ -19,8 +19,8 @@ from trainer.errors import NotEnoughBudget
 
 CACHE_BYTES = 1 << 30  # at most this much cached feature memory (float16)
 CHUNK = 8  # pictures per forward pass
-# The plain view of every picture is always cached; when it would end past this share of the
-# budget, the run stops early and says what budget would do (the steps need the rest).
+# Every picture is loaded, and its plain view cached, whatever the budget; when either pass would
+# end past this share of the budget, the run stops early and says what budget would do.
 PLAIN_VIEW_SHARE = 0.8
 
 
@@ -80,7 +80,9 @@ def build(
                 chunks.setdefault(key, []).append(value.half().cpu())
             extras.extend(found)
             if done == 0:
-                _check_plain_view(context, round_began, min(start + CHUNK, count), count)
+                check_pace(
+                    context, round_began, min(start + CHUNK, count), count, "Computing the features of"
+                )
         done += 1
         round_seconds = time.monotonic() - round_began
         row_bytes = row_bytes or sum(c[0][0].numel() * 2 for c in chunks.values())
@@ -90,18 +92,19 @@ def build(
     return Cached({k: torch.cat(c) for k, c in chunks.items()}, extras, count, done)
 
 
-def _check_plain_view(context: CacheContext, began: float, cached: int, count: int) -> None:
-    """NotEnoughBudget as soon as the plain view's pace says it would end past PLAIN_VIEW_SHARE of
-    the budget (after two chunks, so the first one's warm-up does not decide)."""
-    if cached < 2 * CHUNK or cached >= count:
+def check_pace(context: CacheContext, began: float, done: int, count: int, doing: str) -> None:
+    """NotEnoughBudget as soon as the pace of a pass over every picture (loading them, caching
+    their plain view) says it would end past PLAIN_VIEW_SHARE of the budget; judged after two
+    chunks, so the first one's warm-up does not decide."""
+    if done < 2 * CHUNK or done >= count:
         return
-    ends = context.elapsed() + (time.monotonic() - began) / cached * (count - cached)
+    ends = context.elapsed() + (time.monotonic() - began) / done * (count - done)
     if ends > PLAIN_VIEW_SHARE * context.budget:
         enough = math.ceil(ends / 0.6 / 10) * 10  # room for a few augmented views and the steps
         raise NotEnoughBudget(
-            f"Computing the pretrained backbone's features of {count} pictures takes about {ends:.0f} s "
-            f"on this machine, more than a {context.budget:g} s budget leaves for them: allow at least "
-            f"{enough} s, or train on fewer pictures.",
+            f"{doing} {count} pictures takes about {ends:.0f} s on this machine, more than a "
+            f"{context.budget:g} s budget leaves for it: allow at least {enough} s, or train on fewer "
+            "pictures.",
             min_steps=0,
             planned_steps=0,
             step_seconds=0.0,

@@ -6,9 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from PIL import Image
 
 from trainer import (
     NotEnoughBudget,
+    Sample,
     TrainingCancelled,
     TrainingDiverged,
     default_config,
@@ -94,3 +96,27 @@ def test_a_fixed_step_count_is_deterministic(small_set) -> None:
     assert first.losses == second.losses
     assert first.model.predict_batch(images) == second.model.predict_batch(images)
     assert other.losses != first.losses
+
+
+def test_a_budget_too_small_to_load_the_pictures_stops_early_and_says_what_would_do() -> None:
+    """Pictures that load slowly (a storage far away): the scratch network has no cache, the
+    loading alone decides."""
+    picture = Image.new("RGB", (64, 64), (90, 120, 150))
+
+    def slow() -> Image.Image:
+        time.sleep(0.02)
+        return picture
+
+    samples = [Sample(slow, label=n % 2) for n in range(300)]  # 6 s of loading
+    began = time.monotonic()
+    with pytest.raises(
+        NotEnoughBudget, match=r"Loading 300 pictures takes about \d+ s .* allow at least \d+ s"
+    ):
+        train(
+            "classifier",
+            samples,
+            ["a", "b"],
+            budget_seconds=1.0,
+            config=default_config("classifier", backbone="scratch"),
+        )
+    assert time.monotonic() - began < 1.0 + 2.0
