@@ -12,7 +12,9 @@ pictures of such places (detection, the same five objects, 1-3 per picture, 20-6
 ``--tasks trees`` runs the tree crowns of deepforest's aerial photos (trainer/aerial_trees.py:
 one class, 9-108 px crowns, many per picture; "per class" is then the number of 400 px training
 tiles, and the eight held-out pictures, 308 crowns, come from three places the tiles do not show).
-``--tasks faces`` runs skimage's LFW faces against non-faces (50 held-out of each), ``--tasks
+``--tasks crowns`` classifies crops of the same photos: a tree crown or not (ground, grass,
+shadow), training crops from the Yellowstone photo, 30 held-out crops per class from the three
+other places. ``--tasks faces`` runs skimage's LFW faces against non-faces (50 held-out of each), ``--tasks
 regions`` the tests' photo-region set (seven photos, 30 held-out crops each). One run at a time; prints a Markdown table, with the load average
 before and after each run, since a busy machine buys fewer steps in the same budget.
 """
@@ -44,6 +46,12 @@ def run(task: str, shots: int, backbone: str, budget: float, seed: int, arch: di
     elif task == "regions":  # the tests' set: crops of seven photos, held out from their right part
         train_set, held_out = photo_sets.classification_sets(shots, 30, seed=seed)
         classes = photo_sets.CLASSES
+        task = "classifier"
+    elif task == "crowns":  # deepforest's aerial photos: a crown or not, held out from unseen places
+        from trainer import aerial_trees
+
+        train_set, held_out = aerial_trees.crown_classification_sets(shots, 30, seed=seed)
+        classes = aerial_trees.CROP_CLASSES
         task = "classifier"
     elif task == "trees":  # deepforest's aerial photos: tree crowns on 400 px tiles, unseen places
         from trainer import aerial_trees
@@ -84,6 +92,7 @@ def row(task: str, shots: int, backbone: str, out: dict) -> str:
         "regions": "classifier (regions)",
         "faces": "classifier (faces)",
         "trees": "detector (trees)",
+        "crowns": "classifier (crowns)",
     }.get(task, task)
     if "error" in out:
         return f"| {task} | {shots} | {backbone} | - | - | not enough budget | - | {load} |"

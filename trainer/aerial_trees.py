@@ -105,3 +105,50 @@ def tree_sets(pictures: int, *, seed: int = 0) -> tuple[list[Sample], list[Sampl
     train = [_tile(TRAIN_PHOTO, *corners[i]) for i in order]
     held_out = [_tile(name, *corner) for name in HELD_OUT_PHOTOS for corner in _grid(name)]
     return train, held_out
+
+
+CROP_CLASSES = ("tree", "no tree")
+
+
+def crop_squares(name: str, count: int, rng: np.random.Generator) -> tuple[list[tuple], list[tuple]]:
+    """``count`` squares around crowns (1.4x the longer side, at least 24 px) and ``count`` squares
+    of the same sizes that overlap no crown by more than a tenth of their area, from one photo:
+    pixel ``left, top, right, bottom``."""
+    image, boxes = photo(name)
+    sides = np.maximum(np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]) * 1.4, 24)
+    trees = []
+    for i in rng.permutation(len(boxes))[:count]:
+        cx, cy, half = (boxes[i, 0] + boxes[i, 2]) / 2, (boxes[i, 1] + boxes[i, 3]) / 2, sides[i] / 2
+        trees.append((int(cx - half), int(cy - half), int(cx + half), int(cy + half)))
+    others: list[tuple] = []
+    for _ in range(count * 200):
+        if len(others) == count:
+            break
+        side = float(rng.choice(sides))
+        x, y = rng.uniform(0, image.width - side), rng.uniform(0, image.height - side)
+        iw = (np.minimum(boxes[:, 2], x + side) - np.maximum(boxes[:, 0], x)).clip(0)
+        ih = (np.minimum(boxes[:, 3], y + side) - np.maximum(boxes[:, 1], y)).clip(0)
+        if (iw * ih).max(initial=0) <= 0.1 * side * side:
+            others.append((int(x), int(y), int(x + side), int(y + side)))
+    return trees, others
+
+
+def _crops(name: str, count: int, rng: np.random.Generator) -> list[Sample]:
+    image, _ = photo(name)
+    trees, others = crop_squares(name, count, rng)
+    return [Sample(image.crop(box), label=0) for box in trees] + [
+        Sample(image.crop(box), label=1) for box in others
+    ]
+
+
+def crown_classification_sets(
+    per_class: int, held_out_per_class: int = 30, *, seed: int = 0
+) -> tuple[list[Sample], list[Sample]]:
+    """``(train, held_out)`` for a classifier: "tree" (a crown) or "no tree" (ground, grass,
+    shadow). Training crops from the training photo; held-out ones from the three other places,
+    about a third each."""
+    rng = np.random.default_rng(seed)
+    train = _crops(TRAIN_PHOTO, per_class, rng)
+    share = -(-held_out_per_class // len(HELD_OUT_PHOTOS))
+    held_out = [sample for name in HELD_OUT_PHOTOS for sample in _crops(name, share, rng)]
+    return train, held_out

@@ -49,3 +49,20 @@ def test_the_training_tiles_follow_the_seed_and_never_come_from_a_held_out_photo
     assert aerial_trees.TRAIN_PHOTO not in aerial_trees.HELD_OUT_PHOTOS
     with pytest.raises(ValueError, match="30 tiles"):
         aerial_trees.tree_sets(31)
+
+
+def test_the_crown_crops_are_balanced_and_a_no_tree_crop_holds_no_crown():
+    train, held_out = aerial_trees.crown_classification_sets(20, 30, seed=3)
+    assert [s.label for s in train].count(0) == [s.label for s in train].count(1) == 20
+    assert [s.label for s in held_out].count(0) == [s.label for s in held_out].count(1) == 30
+    _, crowns = aerial_trees.photo(aerial_trees.TRAIN_PHOTO)
+    trees, others = aerial_trees.crop_squares(aerial_trees.TRAIN_PHOTO, 20, np.random.default_rng(3))
+    assert [(r - left, b - top) for left, top, r, b in trees + others] == [s.load().size for s in train]
+    for left, top, right, bottom in others:  # no crown covers more than a tenth of the square
+        iw = (np.minimum(crowns[:, 2], right) - np.maximum(crowns[:, 0], left)).clip(0)
+        ih = (np.minimum(crowns[:, 3], bottom) - np.maximum(crowns[:, 1], top)).clip(0)
+        assert (iw * ih).max() <= 0.11 * (right - left) * (bottom - top)
+    for left, top, right, bottom in trees:  # each tree square holds a whole crown's centre
+        cx, cy = (crowns[:, 0] + crowns[:, 2]) / 2, (crowns[:, 1] + crowns[:, 3]) / 2
+        assert ((cx >= left) & (cx <= right) & (cy >= top) & (cy <= bottom)).any()
+        assert min(right - left, bottom - top) >= 23
