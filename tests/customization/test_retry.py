@@ -326,6 +326,19 @@ def test_it_retries_evaluations_as_a_new_name_and_predictions_as_they_were(
 # --- What the page offers, from the job's outcome alone --------------------------------------------
 
 
+def _failed_training(personas, code: str, message: str) -> Job:
+    return Job.objects.create(
+        workspace=personas.workspace,
+        actor=personas.bob,
+        kind="train_model",
+        target="m",
+        params=_train_params("m", "shapes-ds"),
+        status=Job.Status.FAILED,
+        error_code=code,
+        error_message=message,
+    )
+
+
 @pytest.mark.parametrize(
     ("code", "offered", "says"),
     [
@@ -335,17 +348,7 @@ def test_it_retries_evaluations_as_a_new_name_and_predictions_as_they_were(
     ],
 )
 def test_a_failed_trainings_page_offers_what_can_work(client, sandboxed, code, offered, says):
-    job = Job.objects.create(
-        workspace=sandboxed.workspace,
-        actor=sandboxed.bob,
-        kind="train_model",
-        target="m",
-        params=_train_params("m", "shapes-ds"),
-        status=Job.Status.FAILED,
-        error_code=code,
-        error_message="The service said no.",
-    )
-    page = _page(client, job)
+    page = _page(client, _failed_training(sandboxed, code, "The service said no."))
     assert says in page
     if offered:
         assert f">{offered}</button>" in page
@@ -358,18 +361,11 @@ def test_a_failed_trainings_page_offers_what_can_work(client, sandboxed, code, o
 def test_after_not_enough_budget_the_retry_takes_what_the_service_said_would_do(client, sandboxed):
     """The local service says how much budget a large dataset needs ("allow at least 300 s"): more
     than twice the budget here, so the retry asks for that."""
-    job = Job.objects.create(
-        workspace=sandboxed.workspace,
-        actor=sandboxed.bob,
-        kind="train_model",
-        target="m",
-        params=_train_params("m", "shapes-ds"),
-        status=Job.Status.FAILED,
-        error_code="notEnoughBudget",
-        error_message=(
-            "Computing the pretrained backbone's features of 4000 pictures takes about 180 s on this "
-            "machine, more than a 36 s budget leaves for them: allow at least 300 s, or train on fewer pictures."
-        ),
+    job = _failed_training(
+        sandboxed,
+        "notEnoughBudget",
+        "Computing the features of 4000 pictures takes about 180 s on this machine, more than a 36 s "
+        "budget leaves for it: allow at least 300 s, or train on fewer pictures.",
     )
     page = _page(client, job)
     assert ">Retry with 0.084 h (5 min 2 s)</button>" in page  # 300 s, up to the next thousandth
