@@ -137,8 +137,12 @@ def test_a_running_job_page_polls_under_the_policy(page: Page, live_server, tx_p
     polls: list[str] = []
     page.on("request", lambda r: r.headers.get("hx-request") and polls.append(r.url))
     page.goto(f"{live_server.url}/w/{tx_personas.workspace.pk}/jobs/{job.pk}/")
-    bar = page.locator("[role=progressbar] > span")
-    assert bar.evaluate("el => el.getBoundingClientRect().width") > 0  # 30% drawn, set from data-w
+    # 30% drawn: app.js sets the width from data-w, also on each bar a poll swaps in, so a read
+    # between a swap and its settle sees 0 (CI failed so once): wait for it, do not read it once.
+    page.wait_for_function(
+        "() => document.querySelector('[role=progressbar] > span').getBoundingClientRect().width > 0",
+        timeout=5_000,
+    )
     page.wait_for_timeout(4_500)
     assert polls, "the running job's page did not poll"
     Job.objects.filter(pk=job.pk).update(status=Job.Status.SUCCEEDED, progress_done=10)
