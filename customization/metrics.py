@@ -279,23 +279,21 @@ def summarize(kind: str, images: Iterable[tuple[dict, Sequence[Sequence]]], tags
     (``(truth, predictions)``, streamed): per tag the truth count, AP, the drawn curve and the
     slider's counts at every percent; a classifier's confusion matrix. A few kilobytes at any
     number of images, so the page never reads the images again (customization/analysis_summary.py)."""
-    data = {tag: TagData(tag) for tag in tags}
     pairs: Counter = Counter()
     answered = 0
-    for truth, predictions in images:
-        answered += 1
-        outcome = image_outcome(kind, truth, predictions)
-        for tag, n in outcome.truth.items():
-            data.setdefault(tag, TagData(tag)).truth += n
-        for s in outcome.scored:
-            data.setdefault(s.tag, TagData(s.tag)).scores.append((s.confidence, s.tp))
-        if kind != "imageObjectDetection" and (pair := _top_pair(truth, predictions)):
-            pairs[pair] += 1
+
+    def outcomes() -> Iterable[ImageOutcome]:
+        nonlocal answered
+        for truth, predictions in images:
+            answered += 1
+            if kind != "imageObjectDetection" and (pair := _top_pair(truth, predictions)):
+                pairs[pair] += 1
+            yield image_outcome(kind, truth, predictions)
+
     rows = []
-    for d in data.values():
+    for d in tag_data(outcomes(), tags).values():
         if not (d.truth or d.scores):
             continue
-        d.scores.sort(key=lambda p: -p[0])
         tp, fp = counts_by_percent(d)
         ap = average_precision(d)
         curve = [[round(v, 6) for v in p] for p in curve_outline(pr_curve(d))]
