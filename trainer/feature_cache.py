@@ -1,5 +1,6 @@
 """Features of a frozen backbone, computed once before the steps: the plain pictures, then whole
-rounds of augmented views while they fit a share of the budget and the memory cap.
+rounds of augmented views while they fit a share of the budget and the memory cap. The plain
+view is always kept: past the cap, in a temporary file (trainer/spill.py).
 
 On a CPU the frozen part of the network is most of a step's cost, so training the rest on cached
 features buys many more steps in the same budget than running the whole network every step.
@@ -15,6 +16,7 @@ from typing import Any
 
 import torch
 
+from trainer import spill
 from trainer.errors import NotEnoughBudget
 
 CACHE_BYTES = 1 << 30  # at most this much cached feature memory (float16)
@@ -63,7 +65,7 @@ def build(
 ) -> Cached:
     """Cache ``extract(x)`` for ``x, extras = view(indices, round)``: round 0, then more rounds
     (up to ``views``) while the next one fits ``share`` of the budget and CACHE_BYTES."""
-    chunks: dict[Any, list[torch.Tensor]] = {}
+    store: dict[Any, torch.Tensor] = {}
     extras: list[Any] = []
     began, done, row_bytes = context.elapsed(), 0, 0
     while done < views:
@@ -76,8 +78,11 @@ def build(
             x, found = view(torch.arange(start, min(start + CHUNK, count)), done)
             with torch.inference_mode():
                 maps = extract(x)
+            if not store:
+                store = _allocate(maps, count, views)
+            row = done * count + start
             for key, value in maps.items():
-                chunks.setdefault(key, []).append(value.half().cpu())
+                store[key][row : row + len(value)] = value.half().cpu()
             extras.extend(found)
             if done == 0:
                 check_pace(
@@ -85,11 +90,19 @@ def build(
                 )
         done += 1
         round_seconds = time.monotonic() - round_began
-        row_bytes = row_bytes or sum(c[0][0].numel() * 2 for c in chunks.values())
+        row_bytes = row_bytes or sum(s[0].numel() * 2 for s in store.values())
         fits_time = context.elapsed() - began + round_seconds <= share * context.budget
         if not (fits_time and (done + 1) * count * row_bytes <= CACHE_BYTES):
             break
-    return Cached({k: torch.cat(c) for k, c in chunks.items()}, extras, count, done)
+    return Cached({k: s[: done * count] for k, s in store.items()}, extras, count, done)
+
+
+def _allocate(maps: dict[Any, torch.Tensor], count: int, views: int) -> dict[Any, torch.Tensor]:
+    """Room for as many views as CACHE_BYTES holds (untouched rows cost no memory), at least the
+    plain one: past CACHE_BYTES, in a temporary file (trainer/spill.py)."""
+    row_bytes = sum(m[0].numel() * 2 for m in maps.values())
+    rows = count * max(1, min(views, CACHE_BYTES // max(count * row_bytes, 1)))
+    return {k: spill.empty((rows, *m.shape[1:]), torch.float16, CACHE_BYTES) for k, m in maps.items()}
 
 
 def check_pace(context: CacheContext, began: float, done: int, count: int, doing: str) -> None:

@@ -8,6 +8,9 @@ import numpy as np
 import torch
 from PIL import Image
 
+from trainer import spill
+
+PICTURE_BYTES = 1 << 30  # resized pictures held in memory; more go to a temporary file
 # Inputs are scaled to roughly zero mean, unit spread; padding with 0 then means "mid grey".
 _MEAN, _SCALE = 127.5, 64.0
 
@@ -15,9 +18,10 @@ _MEAN, _SCALE = 127.5, 64.0
 def to_uint8(load: Callable[[int], Image.Image], count: int, size: int) -> torch.Tensor:
     """Stretch images ``load(0..count-1)`` to ``size`` x ``size``, stacked as uint8 ``[N, 3, S, S]``.
 
-    Images are loaded one at a time, so only one decoded full-size image is alive at once.
+    Images are loaded one at a time, so only one decoded full-size image is alive at once; past
+    PICTURE_BYTES the stack is kept in a temporary file (trainer/spill.py).
     """
-    out = torch.empty((count, 3, size, size), dtype=torch.uint8)
+    out = spill.empty((count, 3, size, size), torch.uint8, PICTURE_BYTES)
     for index in range(count):
         image = load(index)
         resized = image.convert("RGB").resize((size, size), Image.Resampling.BILINEAR)

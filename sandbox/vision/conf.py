@@ -20,6 +20,9 @@ ANALYZE_MAX_BYTES = 6 * 1024 * 1024  # synchronous prediction (concept page, quo
 ANALYZE_MIN_SIDE = 50
 ANALYZE_MAX_SIDE = 16000
 TRAINING_IMAGE_MAX_BYTES = 20 * 1024 * 1024
+# Downloaded training pictures are kept no longer than this a side: twice the largest input the
+# trainer uses (the pretrained detector's 320 px), so its own resize still shrinks them.
+TRAINING_PICTURE_SIDE = 640
 ANNOTATION_MAX_BYTES = 512 * 1024 * 1024
 FETCH_WORKERS = 8
 

@@ -71,29 +71,43 @@ def fetch_json(url: str, access: Access) -> Any:
         raise FetchError(url, "is not valid JSON") from exc
 
 
-def decode_image(data: bytes) -> Image.Image:
-    """A fully decoded RGB picture; ValueError when the bytes are not one."""
+def decode_image(data: bytes, max_side: int | None = None) -> Image.Image:
+    """A fully decoded RGB picture, shrunk to ``max_side`` (aspect kept) when it is longer; a JPEG
+    is decoded at the smallest DCT scale that still covers it. ValueError when the bytes are not
+    a picture."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            if max_side is not None:
+                scale = min(1.0, max_side / max(image.size))
+                image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
             image.load()
-            return image.convert("RGB")
+            picture = image.convert("RGB")
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValueError("not a readable image") from exc
+    if max_side is not None:
+        picture.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    return picture
 
 
 def fetch_images(
     urls: Sequence[str], access: Access, *, should_stop: Callable[[], bool] | None = None
-) -> list[Image.Image]:
+) -> list[Callable[[], Image.Image]]:
     """Download and decode every image, several at a time; FetchError on the first that fails.
 
+    Each picture is shrunk to ``conf.TRAINING_PICTURE_SIDE`` and kept in a temporary file
+    (``trainer.spill.PictureFile``); what comes back loads them one at a time, so memory does not
+    grow with the dataset. Boxes are relative to the picture, so shrinking leaves them right.
     ``should_stop`` is polled here, in the calling thread (it may touch the database), and
     raises InterruptedError when it says so.
     """
+    from trainer.spill import PictureFile
 
-    def one(url: str) -> Image.Image:
+    pictures = PictureFile()
+
+    def one(url: str) -> Callable[[], Image.Image]:
         data = fetch_bytes(url, access, conf.TRAINING_IMAGE_MAX_BYTES)
         try:
-            return decode_image(data)
+            return pictures.add(decode_image(data, conf.TRAINING_PICTURE_SIDE))
         except ValueError as exc:
             raise FetchError(url, "is not a readable image") from exc
 

@@ -186,3 +186,30 @@ def test_a_budget_too_small_for_the_feature_cache_stops_early_and_says_what_woul
     assert time.monotonic() - began < 1.0 + BUDGET_SLACK
     enough = int(re.search(r"allow at least (\d+) s", str(caught.value)).group(1))
     assert enough > 1.0
+
+
+def test_pictures_and_features_past_the_memory_caps_go_to_a_file_and_still_train(
+    monkeypatch, tmp_path, photo_classifier_split
+) -> None:
+    """Tens of thousands of pictures do not fit in memory: past the caps the resized pictures and
+    the cached features live in an unnamed temporary file, and the training is the same."""
+    from trainer import feature_cache, imaging
+
+    monkeypatch.setattr(feature_cache, "CACHE_BYTES", 1 << 16)
+    monkeypatch.setattr(imaging, "PICTURE_BYTES", 1 << 16)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    mapped: list[int] = []
+
+    def progress(done: int, total: int, message: str) -> None:
+        with open("/proc/self/maps") as maps:
+            mapped.append(sum("visionport-trainer-" in line for line in maps))
+
+    train_set, held_out = photo_classifier_split
+    config = default_config("classifier", min_steps=3)
+    result = train(
+        "classifier", train_set, photo_sets.CLASSES, budget_seconds=15, config=config, progress=progress
+    )
+    assert max(mapped) >= 2, mapped  # the pictures' file and the features' (one per cached key)
+    assert list(tmp_path.iterdir()) == []  # unnamed from the start: nothing to clean up
+    assert result.model.info["cached_views"] == 1, result.model.info
+    assert evaluate(result.model, held_out)["top1"] >= 0.6

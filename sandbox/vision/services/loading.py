@@ -29,7 +29,7 @@ class LoadedImages:
 
     coco: CocoDataset
     images: list[CocoImage]
-    pictures: list[Any]  # PIL images, in the order of ``images``
+    pictures: list[Any]  # loaders of the pictures (fetch_images), in the order of ``images``
     skipped: dict[str, int] = field(default_factory=dict)
 
 
