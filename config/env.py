@@ -35,6 +35,18 @@ def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def url_of_bind(bind: str) -> str:
+    """The address ``make run``'s gunicorn listens on (``VISIONPORT_BIND``, ``host:port``) as a URL
+    this machine's workers and browsers can use: a wildcard host becomes 127.0.0.1. A bind that is
+    not ``host:port`` (a Unix socket) gives the default, http://127.0.0.1:8000."""
+    host, _, port = bind.strip().rpartition(":")
+    if not port.isdigit() or host.startswith("unix"):
+        return "http://127.0.0.1:8000"
+    if host in {"", "0.0.0.0", "::", "[::]"}:  # noqa: S104 (a wildcard bind, read, not made)
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
+
+
 def generated_secret(path: Path, make: Callable[[], str] | None = None) -> str:
     """Read a secret from ``path``, creating it (mode 0600) on first use.
 

@@ -16,7 +16,7 @@ import dj_database_url
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env, envbool, envint, envlist, generated_secret
+from config.env import env, envbool, envint, envlist, generated_secret, url_of_bind
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env("VISIONPORT_VAR_DIR", str(BASE_DIR / "var")))
@@ -236,8 +236,11 @@ SANDBOX_MAX_REQUEST_MB = envint("SANDBOX_MAX_REQUEST_MB", 256)
 SANDBOX_URL_FETCH_TIMEOUT = float(env("SANDBOX_URL_FETCH_TIMEOUT", "15"))
 SANDBOX_TRAINING_QUEUE = env("SANDBOX_TRAINING_QUEUE", "training")
 SANDBOX_TRAINER_CONFIG = env("SANDBOX_TRAINER_CONFIG")  # JSON: changes to trainer.default_config
-# Where the dashboard (and its workers) reach this server's sandbox.
-VISIONPORT_PUBLIC_URL = env("VISIONPORT_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where the dashboard (and its workers) reach this server's sandbox; by default, where make run
+# binds the web process.
+VISIONPORT_PUBLIC_URL = env(
+    "VISIONPORT_PUBLIC_URL", url_of_bind(env("VISIONPORT_BIND", "127.0.0.1:8000"))
+).rstrip("/")
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

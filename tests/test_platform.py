@@ -118,3 +118,32 @@ def test_secrets_are_encrypted_with_a_key_that_can_rotate(settings):
     finally:
         settings.FERNET_KEYS = [old]
         crypto._fernet.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"VISIONPORT_BIND": "127.0.0.1:8123"}, "http://127.0.0.1:8123"),
+        ({"VISIONPORT_BIND": "0.0.0.0:9000"}, "http://127.0.0.1:9000"),
+        ({"VISIONPORT_BIND": "unix:/run/visionport.sock"}, "http://127.0.0.1:8000"),
+        ({}, "http://127.0.0.1:8000"),
+        (
+            {"VISIONPORT_BIND": "0.0.0.0:9000", "VISIONPORT_PUBLIC_URL": "https://vp.example.org/"},
+            "https://vp.example.org",
+        ),
+    ],
+)
+def test_the_public_url_follows_where_make_run_binds_unless_set(tmp_path, extra, expected):
+    """`VISIONPORT_BIND=127.0.0.1:8123 make run` alone gives a demo workspace whose sandbox
+    connections point at port 8123 (they pointed at 8000, which nothing answered)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in TEST_ONLY | {"VISIONPORT_PUBLIC_URL", "VISIONPORT_BIND"}
+    }
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", VISIONPORT_VAR_DIR=str(tmp_path), **extra)
+    code = "import django; django.setup(); from django.conf import settings; print(settings.VISIONPORT_PUBLIC_URL)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == expected, result.stderr
