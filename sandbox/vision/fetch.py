@@ -71,22 +71,27 @@ def fetch_json(url: str, access: Access) -> Any:
         raise FetchError(url, "is not valid JSON") from exc
 
 
-def decode_image(data: bytes, max_side: int | None = None) -> Image.Image:
-    """A fully decoded RGB picture, shrunk to ``max_side`` (aspect kept) when it is longer; a JPEG
-    is decoded at the smallest DCT scale that still covers it. ValueError when the bytes are not
-    a picture."""
+def decode_image(
+    data: bytes, max_side: int | None = None, *, draft_only: bool = False
+) -> tuple[Image.Image, tuple[int, int]]:
+    """A fully decoded RGB picture, shrunk to ``max_side`` (aspect kept) when it is longer, and the
+    size the file holds. A JPEG is decoded at the smallest DCT scale that still covers
+    ``max_side``, which costs a fraction of a full decode; ``draft_only`` stops there (what the
+    model's own resize follows needs no second resize). ValueError when the bytes are not a
+    picture."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            full_size = image.size
             if max_side is not None:
                 scale = min(1.0, max_side / max(image.size))
                 image.draft("RGB", (round(image.width * scale), round(image.height * scale)))
             image.load()
             picture = image.convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValueError("not a readable image") from exc
-    if max_side is not None:
+    if max_side is not None and not draft_only:
         picture.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
-    return picture
+    return picture, full_size
 
 
 def fetch_images(
@@ -107,7 +112,7 @@ def fetch_images(
     def one(url: str) -> Callable[[], Image.Image]:
         data = fetch_bytes(url, access, conf.TRAINING_IMAGE_MAX_BYTES)
         try:
-            return pictures.add(decode_image(data, conf.TRAINING_PICTURE_SIDE))
+            return pictures.add(decode_image(data, conf.TRAINING_PICTURE_SIDE)[0])
         except ValueError as exc:
             raise FetchError(url, "is not a readable image") from exc
 

@@ -7,6 +7,7 @@ check the shapes of the answers, not the accuracy.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from cognitive_service_vision_model_customization_python_samples import (
     ModelStatus,
     TrainingParameters,
 )
+from PIL import Image
 
 from sandbox.vision.models import VisionModel
 from tests.sandbox_vision.conftest import jpeg, sas_auth, shape_picture, wait_evaluation, wait_model
@@ -38,6 +40,15 @@ def _raw_model(vision, name: str) -> dict:
     return requests.get(
         vision.api(f"models/{name}"), params=vision.params, headers=vision.headers, timeout=10
     ).json()
+
+
+def _top_box(result: dict) -> tuple[int, ...]:
+    """The most confident object's box, ``(x, y, w, h)``; empty when there is none."""
+    objects = result["customModelResult"]["objectsResult"]["values"]
+    if not objects:
+        return ()
+    box = max(objects, key=lambda o: o["tags"][0]["confidence"])["boundingBox"]
+    return box["x"], box["y"], box["w"], box["h"]
 
 
 def _analyze(vision, model: str, **kwargs) -> requests.Response:
@@ -191,6 +202,19 @@ def test_it_trains_a_detector_evaluated_on_a_test_dataset(vision, folder, celery
         box = found["boundingBox"]
         assert all(isinstance(box[k], int) for k in ("x", "y", "w", "h"))
         assert found["tags"][0]["name"] in {"circle", "square"}
+
+    # A phone-sized photo is analysed shrunk; its boxes come back in the file's pixels.
+    big = io.BytesIO()
+    Image.open(io.BytesIO(picture)).resize((2400, 2000), Image.Resampling.BICUBIC).save(
+        big, "JPEG", quality=95
+    )
+    large = vision.prediction.predict("shapes-od", big.getvalue(), content_type="image/jpeg")
+    assert large["metadata"] == {"width": 2400, "height": 2000}
+    small_boxes = _top_box(result)
+    large_boxes = _top_box(large)
+    assert small_boxes and large_boxes, (result, large)
+    for small, scaled in zip(small_boxes, large_boxes, strict=True):
+        assert abs(small * 20 - scaled) <= 0.08 * 2400, (small_boxes, large_boxes)
 
     # Evaluations fail with the documented codes.
     vision.evaluation.evaluate(Evaluation("wrong-kind", "shapes-od", "labels-only"))

@@ -11,7 +11,6 @@ model that succeeds from then on within ``WARM_POLL_SECONDS``, so no prediction 
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import threading
@@ -22,10 +21,11 @@ from typing import Any
 
 from django.db import close_old_connections
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from sandbox.vision import conf
 from sandbox.vision.errors import VisionApiError, invalid_request, model_not_found
+from sandbox.vision.fetch import decode_image
 from sandbox.vision.models import VisionModel
 
 logger = logging.getLogger(__name__)
@@ -132,26 +132,27 @@ def models_keep_warm(stop: threading.Event | None = None) -> None:
         stop.wait(WARM_POLL_SECONDS)
 
 
-def image_open(data: bytes) -> Image.Image:
-    """The decoded picture, or the service's InvalidRequest with its inner code."""
+def image_open(data: bytes) -> tuple[Image.Image, tuple[int, int]]:
+    """The decoded picture and the size the file holds; or the service's InvalidRequest with its
+    inner code. A JPEG is decoded at the smallest DCT scale that covers
+    ``conf.TRAINING_PICTURE_SIDE`` (a model's input is at most 320 px, and a 12-megapixel phone
+    photo decodes to 36 MB at full scale); boxes are scaled back to the file's pixels."""
     if not data or len(data) > conf.ANALYZE_MAX_BYTES:
         raise invalid_request(
             f"The image size is not allowed to be zero or larger than {conf.ANALYZE_MAX_BYTES} bytes.",
             "InvalidImageSize",
         )
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            picture = image.convert("RGB")
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        picture, size = decode_image(data, conf.TRAINING_PICTURE_SIDE, draft_only=True)
+    except ValueError as exc:
         raise invalid_request("The input data is not a valid image.", "InvalidImageFormat") from exc
-    if min(picture.size) < conf.ANALYZE_MIN_SIDE or max(picture.size) > conf.ANALYZE_MAX_SIDE:
+    if min(size) < conf.ANALYZE_MIN_SIDE or max(size) > conf.ANALYZE_MAX_SIDE:
         raise invalid_request(
             f"The image dimension is not allowed to be smaller than {conf.ANALYZE_MIN_SIDE} and larger than "
             f"{conf.ANALYZE_MAX_SIDE}.",
             "InvalidImageSize",
         )
-    return picture
+    return picture, size
 
 
 def analyze(*, model_name: str, data: bytes, api_version: str) -> dict[str, Any]:
@@ -162,7 +163,7 @@ def analyze(*, model_name: str, data: bytes, api_version: str) -> dict[str, Any]
         raise invalid_request(
             f"Model '{model_name}' is {model.status}; only a succeeded model can analyze.", "ModelNotReady"
         )
-    picture = image_open(data)
+    picture, (width, height) = image_open(data)
     began = time.perf_counter()
     try:
         trained = model_load(model)
@@ -184,15 +185,21 @@ def analyze(*, model_name: str, data: bytes, api_version: str) -> dict[str, Any]
     if trained.kind == "classifier":
         tags = [{"name": p.class_name, "confidence": round(float(p.confidence), 6)} for p in found]
     else:
+        sx, sy = width / picture.width, height / picture.height  # back to the file's pixels
         objects = [
             {
-                "boundingBox": {"x": int(p.x), "y": int(p.y), "w": int(p.w), "h": int(p.h)},
+                "boundingBox": {
+                    "x": round(p.x * sx),
+                    "y": round(p.y * sy),
+                    "w": round(p.w * sx),
+                    "h": round(p.h * sy),
+                },
                 "tags": [{"name": p.class_name, "confidence": round(float(p.confidence), 6)}],
             }
             for p in found
         ]
     return {
         "modelVersion": api_version,
-        "metadata": {"width": picture.width, "height": picture.height},
+        "metadata": {"width": width, "height": height},
         "customModelResult": {"tagsResult": {"values": tags}, "objectsResult": {"values": objects}},
     }
