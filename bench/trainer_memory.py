@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _memory import anonymous_mib, each_in_a_fresh_process, peak_mib
 
 SIZE = 320
 
@@ -68,11 +69,10 @@ def one(count: int, views: int) -> dict:
     rows = cache.rows(torch.arange(min(8, count)), context.gen)
     cache.batch(rows, context.device)  # a training step's read
     anonymous = max(anonymous, anonymous_mib())
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {
         "pictures": count,
         "views": cache.views,
-        "peak_mib": round(peak),
+        "peak_mib": peak_mib(),
         "anonymous_mib": anonymous,
         "features_in": where(next(iter(cache.features.values()))),
         "pictures_in": where(images),
@@ -89,15 +89,6 @@ def where(tensor) -> str:
     return "file" if spill.in_file(tensor) else "memory"
 
 
-def anonymous_mib() -> int:
-    """Resident memory that is not a file's pages (what the system cannot drop without swap)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("RssAnon:"):
-                return round(int(line.split()[1]) / 1024)
-    return 0
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--counts", type=int, nargs="+", default=[10, 1000, 10000])
@@ -107,16 +98,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.one, args.views)))
         return
-    rows = []
-    for count in args.counts:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(count), "--views", str(args.views)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    rows = each_in_a_fresh_process(__file__, args.counts, ["--views", str(args.views)])
     base = rows[0]
     print(
         "| pictures | cached views | peak RSS | x smallest | anonymous after | features in | pictures in "

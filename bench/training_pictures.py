@@ -20,8 +20,6 @@ import http.server
 import io
 import json
 import os
-import resource
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +27,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _memory import anonymous_mib, each_in_a_fresh_process, peak_mib
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
@@ -45,14 +47,6 @@ def photos(folder: Path, count: int, side: int) -> None:
         encoded.append(buffer.getvalue())
     for index in range(count):
         (folder / f"{index}.jpg").write_bytes(encoded[index % len(encoded)])
-
-
-def anonymous_mib() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("RssAnon:"):
-                return round(int(line.split()[1]) / 1024)
-    return 0
 
 
 def one(count: int, side: int) -> dict:
@@ -83,7 +77,7 @@ def one(count: int, side: int) -> dict:
         "fetch_s": round(fetched, 1),
         "read_s": round(read, 1),
         "anonymous_mib": anonymous,
-        "peak_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_mib": peak_mib(),
     }
 
 
@@ -101,16 +95,7 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.one, args.side)))
         return
-    rows = []
-    for count in args.counts:
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(count), "--side", str(args.side)],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    rows = each_in_a_fresh_process(__file__, args.counts, ["--side", str(args.side)])
     print(
         "| photos | JPEG files | download + decode | read at 320 px | anonymous after | peak RSS | x smallest |"
     )
