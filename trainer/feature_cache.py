@@ -67,8 +67,8 @@ def build(
     (up to ``views``) while the next one fits ``share`` of the budget and CACHE_BYTES."""
     store: dict[Any, torch.Tensor] = {}
     extras: list[Any] = []
-    began, done, row_bytes = context.elapsed(), 0, 0
-    while done < views:
+    began, done, fitting = context.elapsed(), 0, 1
+    while done < fitting:
         round_began = time.monotonic()
         for start in range(0, count, CHUNK):
             context.check_stop(0)
@@ -79,7 +79,12 @@ def build(
             with torch.inference_mode():
                 maps = extract(x)
             if not store:
-                store = _allocate(maps, count, views)
+                row_bytes = sum(m[0].numel() * 2 for m in maps.values())
+                fitting = max(1, min(views, CACHE_BYTES // (count * row_bytes)))
+                store = {
+                    k: spill.empty((fitting * count, *m.shape[1:]), torch.float16, CACHE_BYTES)
+                    for k, m in maps.items()
+                }  # untouched rows cost no memory; past CACHE_BYTES (the plain view only), a file
             row = done * count + start
             for key, value in maps.items():
                 store[key][row : row + len(value)] = value.half().cpu()
@@ -90,19 +95,9 @@ def build(
                 )
         done += 1
         round_seconds = time.monotonic() - round_began
-        row_bytes = row_bytes or sum(s[0].numel() * 2 for s in store.values())
-        fits_time = context.elapsed() - began + round_seconds <= share * context.budget
-        if not (fits_time and (done + 1) * count * row_bytes <= CACHE_BYTES):
+        if context.elapsed() - began + round_seconds > share * context.budget:
             break
     return Cached({k: s[: done * count] for k, s in store.items()}, extras, count, done)
-
-
-def _allocate(maps: dict[Any, torch.Tensor], count: int, views: int) -> dict[Any, torch.Tensor]:
-    """Room for as many views as CACHE_BYTES holds (untouched rows cost no memory), at least the
-    plain one: past CACHE_BYTES, in a temporary file (trainer/spill.py)."""
-    row_bytes = sum(m[0].numel() * 2 for m in maps.values())
-    rows = count * max(1, min(views, CACHE_BYTES // max(count * row_bytes, 1)))
-    return {k: spill.empty((rows, *m.shape[1:]), torch.float16, CACHE_BYTES) for k, m in maps.items()}
 
 
 def check_pace(context: CacheContext, began: float, done: int, count: int, doing: str) -> None:
